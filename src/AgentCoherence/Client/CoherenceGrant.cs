@@ -1,0 +1,49 @@
+namespace AgentCoherence;
+
+/// <summary>
+/// A held write grant (state E, then M after the first commit). Commit as often as needed; dispose
+/// to release. If crash recovery reclaims it, commits are refused with <see cref="StaleEpochException"/>.
+/// </summary>
+public sealed class CoherenceGrant : IAsyncDisposable
+{
+    private readonly CoherentAgent _agent;
+    private int _released;
+
+    internal CoherenceGrant(CoherentAgent agent, ArtifactKey key, long version)
+    {
+        _agent = agent;
+        Key = key;
+        Version = version;
+    }
+
+    /// <summary>The artifact.</summary>
+    public ArtifactKey Key { get; }
+
+    /// <summary>The version after the latest commit under this grant (the acquired version at first).</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Commits text under the grant; returns the new version.</summary>
+    public async ValueTask<long> CommitAsync(string content, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
+        Version = await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), cancellationToken).ConfigureAwait(false);
+        return Version;
+    }
+
+    /// <summary>Deletes the artifact under the grant (a tombstone version); returns that version.</summary>
+    public async ValueTask<long> DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
+        Version = await _agent.DeleteUnderGrantAsync(Key, cancellationToken).ConfigureAwait(false);
+        return Version;
+    }
+
+    /// <summary>Releases the grant (E/M to S). Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            await _agent.ReleaseAsync(Key).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentCoherence;
+
+/// <summary>
+/// Settings of a <see cref="CoherenceClient"/>, bound from the <c>AgentCoherence</c> section of
+/// configuration by <c>AddAgentCoherence</c> and validated at start-up.
+/// </summary>
+public sealed class CoherenceOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "AgentCoherence";
+
+    /// <summary>The namespace of keys given as plain names.</summary>
+    public string DefaultNamespace { get; set; } = ArtifactKey.DefaultNamespace;
+
+    /// <summary>The largest content accepted in one commit, in bytes (default 16 MiB).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxContentBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The most members one atomic publish may hold.</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>How often a live agent sends a heartbeat. Must be well under the heartbeat timeout.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Crash recovery: heartbeats, the sweep and its thresholds.</summary>
+    public CrashRecoveryOptions CrashRecovery { get; set; } = new();
+
+    /// <summary>The agents' local cache.</summary>
+    public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>The optimistic update loop.</summary>
+    public UpdateOptions Update { get; set; } = new();
+}
+
+/// <summary>Crash recovery settings (on by default).</summary>
+public sealed class CrashRecoveryOptions
+{
+    /// <summary>Run the background sweeper. On by default.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Reclaim the grant of a holder silent this long (default 2 minutes).</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Reclaim a grant held this long (default 15 minutes).</summary>
+    public TimeSpan MaxHold { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often the background sweeper runs (default 5 seconds).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Drop the S/I entries of agents silent this long (default 24 hours); null keeps them.</summary>
+    public TimeSpan? PruneSilentAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The policy one sweep applies.</summary>
+    public SweepPolicy ToPolicy() => new(HeartbeatTimeout, MaxHold, PruneSilentAfter);
+}
+
+/// <summary>Local cache settings.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>The strategy (default <see cref="CacheStrategy.Lazy"/>).</summary>
+    public CacheStrategy Strategy { get; set; } = CacheStrategy.Lazy;
+
+    /// <summary>For <see cref="CacheStrategy.Lease"/>: how long a copy serves reads before it is re-validated.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>For <see cref="CacheStrategy.AccessCount"/>: local hits served before a re-validation.</summary>
+    [Range(1, int.MaxValue)]
+    public int AccessCount { get; set; } = 10;
+}
+
+/// <summary>Settings of <see cref="CoherentAgent.UpdateAsync(ArtifactKey, Func{ArtifactView?, string}, CancellationToken)"/>.</summary>
+public sealed class UpdateOptions
+{
+    /// <summary>Retries after the first attempt (default 3, so 4 attempts).</summary>
+    [Range(0, 10_000)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The first back-off delay; it doubles per retry, with full jitter.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest back-off delay.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentCoherence;
+
+/// <summary>Every log line the library writes, with stable event ids (1xxx client, 2xxx sweep, 3xxx bus).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Agent {Agent} registered")]
+    public static partial void AgentRegistered(ILogger logger, string agent);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Agent {Agent} left; its grants and entries were dropped")]
+    public static partial void AgentLeft(ILogger logger, string agent);
+
+    [LoggerMessage(1003, LogLevel.Information, "Agent {Agent} was refused on {Key}: {Reason} (current v{Version})")]
+    public static partial void Refused(ILogger logger, string agent, string key, RefusalReason reason, long version);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Agent {Agent} committed {Key} v{Version}; {Signals} peers invalidated")]
+    public static partial void Committed(ILogger logger, string agent, string key, long version, int signals);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Heartbeat of agent {Agent} failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string agent);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Agent {Agent} is no longer registered with the store; its heartbeats stopped")]
+    public static partial void HeartbeatUnknownAgent(ILogger logger, string agent);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Eager refresh of {Key} for agent {Agent} failed")]
+    public static partial void RefreshFailed(ILogger logger, Exception exception, string agent, string key);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Update of {Key} by {Agent} lost attempt {Attempt} ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void UpdateRetry(ILogger logger, string agent, string key, int attempt, RefusalReason reason, double delayMs);
+
+    [LoggerMessage(1009, LogLevel.Warning, "A signal handler of agent {Agent} threw")]
+    public static partial void SignalHandlerFailed(ILogger logger, Exception exception, string agent);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Sweep reclaimed {Key} from {Agent} ({Trigger}); owner epoch now {Epoch}")]
+    public static partial void Reclaimed(ILogger logger, string key, string agent, string trigger, long epoch);
+
+    [LoggerMessage(2002, LogLevel.Error, "Sweep failed")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3001, LogLevel.Warning, "A bus subscriber failed on a signal for {Key}")]
+    public static partial void SubscriberFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Publishing {Count} signals failed; peers will catch up through their cache strategy")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,193 @@
+namespace AgentCoherence;
+
+/// <summary>
+/// The directory store in process memory: one <see cref="DirectoryState"/> behind one lock, so every
+/// operation (including multi-artifact publishes) is atomic under real concurrency. The default for a
+/// single process; state is lost when the process ends.
+/// </summary>
+public sealed class InMemoryDirectoryStore : IDirectoryStore
+{
+    private readonly Lock _gate = new();
+    private readonly DirectoryState _state = new();
+    private readonly List<InvalidationSignal> _signals = [];
+    private readonly TimeProvider _time;
+    private readonly CoherenceRules _rules;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">The clock for grant, commit and heartbeat times; <see cref="TimeProvider.System"/> when null.</param>
+    public InMemoryDirectoryStore(TimeProvider? timeProvider = null)
+        : this(timeProvider, CoherenceRules.Default)
+    {
+    }
+
+    internal InMemoryDirectoryStore(TimeProvider? timeProvider, CoherenceRules rules)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+        _rules = rules;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            _rules.Register(_state, agent, _time.GetUtcNow());
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_rules.Heartbeat(_state, agent, _time.GetUtcNow()));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var result = _rules.Read(_state, agent, key, knownVersion);
+            Check(key);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var result = _rules.Acquire(_state, agent, key, _time.GetUtcNow());
+            Check(key);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            _signals.Clear();
+            var result = _rules.Commit(_state, agent, key, content, _time.GetUtcNow(), _signals);
+            Check(key, before);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            _signals.Clear();
+            var result = _rules.CommitCas(_state, agent, key, content, expectedVersion, _time.GetUtcNow(), _signals);
+            Check(key, before);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            _signals.Clear();
+            var result = _rules.CommitAll(_state, agent, members, _time.GetUtcNow(), _signals);
+            foreach (var member in members)
+            {
+                Check(member.Key);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            _signals.Clear();
+            var now = _time.GetUtcNow();
+            var result = expectedVersion is { } expected
+                ? _rules.DeleteCas(_state, agent, key, expected, now, _signals)
+                : _rules.Delete(_state, agent, key, now, _signals);
+            Check(key, before);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_rules.Release(_state, agent, key));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_rules.Forget(_state, agent));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            _signals.Clear();
+            return ValueTask.FromResult(_rules.Sweep(_state, policy, _time.GetUtcNow(), _signals));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_state.Records.TryGetValue(key, out var record) ? record.Clone() : null);
+        }
+    }
+
+    private long VersionOf(ArtifactKey key) => _state.Records.TryGetValue(key, out var record) ? record.Version : 0;
+
+    [System.Diagnostics.Conditional("COHERENCE_INVARIANTS")]
+    private void Check(ArtifactKey key, long before = 0)
+    {
+        if (_state.Records.TryGetValue(key, out var record))
+        {
+            InvariantChecker.Assert(record);
+            if (InvariantChecker.CheckVersionStep(key, before, record.Version) is { } violation)
+            {
+                throw new InvariantViolationException(violation);
+            }
+        }
+    }
+}
