@@ -1,0 +1,9 @@
+using AgentCoherence.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCoherence.Tests.Stores;
+
+public sealed class InMemoryDirectoryStoreTests : DirectoryStoreConformanceTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(new InMemoryDirectoryStore(time));
+}
