@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The project's one test command (README.md, "Run the tests"). Installs what the tests need when it
+# can, builds the solution, runs every test project, checks the TLA+ specs, and ends with one
+# "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "missing: the .NET 10 SDK (dotnet) is not on PATH" >&2
+  exit 2
+fi
+
+# Servers the transport and store tests start themselves (random loopback ports, temp dirs).
+need=()
+for pkg in $(cat .ci/apt-packages 2>/dev/null); do
+  bin="${pkg%%:*}"; name="${pkg#*:}"
+  command -v "$bin" >/dev/null 2>&1 || need+=("$name")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing from Debian: ${need[*]}"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+      || { echo "apt-get install ${need[*]} failed" >&2; exit 2; }
+  else
+    echo "missing: ${need[*]} (install them with apt-get as root, or set the AGENTCOHERENCE_* server addresses)" >&2
+  fi
+fi
+
+dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1
+
+log=$(mktemp)
+status=0
+for proj in $(find tests -name '*.csproj' | sort); do
+  grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
+  echo "== $proj"
+  timeout 40m dotnet test "$proj" -c Debug --no-build -nologo \
+    --blame-hang-timeout 10m --logger "console;verbosity=normal" 2>&1 | tee -a "$log" \
+    | grep -E '^\s*(Failed|Skipped) |Passed!|Failed!|STATES|MUTANT|error' || true
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+done
+
+echo "== formal/check.sh"
+if [ -x formal/check.sh ] || [ -f formal/check.sh ]; then
+  bash formal/check.sh || status=1
+fi
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+[ "$failed" = 0 ] || status=1
+[ "$passed" -gt 0 ] || status=1
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status
