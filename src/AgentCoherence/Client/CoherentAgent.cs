@@ -349,7 +349,14 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
         {
-            result = await _client.Store.CommitAsync(Id, key, payload, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await _client.Store.CommitAsync(Id, key, payload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OutcomeUnknownException unknown)
+            {
+                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (result.Refusal is { } refusal)
@@ -584,7 +591,14 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.commit_cas", key))
         {
-            result = await _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OutcomeUnknownException unknown)
+            {
+                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (result.Succeeded)
@@ -593,6 +607,29 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         return result;
+    }
+
+    // A write whose connection failed mid-flight landed once or not at all. Re-read: our commit is
+    // recognisable by writer and content hash; if it is not there, retrying is safe because the
+    // store's own checks (version, grant, fence) refuse anything that would apply twice.
+    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
+    {
+        ReadResult current;
+        try
+        {
+            current = await _client.Store.ReadAsync(Id, key, -1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutcomeUnknownException)
+        {
+            throw unknown;
+        }
+
+        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash)
+        {
+            return new WriteResult(null, current.Version, []);
+        }
+
+        return await retry().ConfigureAwait(false);
     }
 
     private async ValueTask<long> DeletedAsync(ArtifactKey key, WriteResult result, CancellationToken cancellationToken)
