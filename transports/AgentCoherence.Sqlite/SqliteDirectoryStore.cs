@@ -29,6 +29,10 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     private readonly CoherenceRules _rules = CoherenceRules.Default;
     private readonly SqliteConnection _connection;
     private readonly DirectoryTables _tables;
+    private readonly RawStatement _beginWrite;
+    private readonly RawStatement _beginRead;
+    private readonly RawStatement _commit;
+    private readonly RawStatement _rollback;
     private bool _disposed;
 
     /// <summary>Opens (creating and migrating when needed) the database the options name.</summary>
@@ -68,7 +72,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         try
         {
             _connection.Open();
-            Exec($"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
+            Check(Exec($"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}"));
             RetryWhileBusy("Open", () =>
             {
                 using var command = _connection.CreateCommand();
@@ -79,8 +83,8 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
                     throw new InvalidOperationException($"SQLite refused WAL mode for '{DataSource}' (journal mode is '{mode}').");
                 }
             });
-            Exec($"PRAGMA synchronous = {(options.Synchronous == SqliteSynchronousMode.Normal ? "NORMAL" : "FULL")}");
-            Exec("PRAGMA foreign_keys = ON");
+            Check(Exec($"PRAGMA synchronous = {(options.Synchronous == SqliteSynchronousMode.Normal ? "NORMAL" : "FULL")}"));
+            Check(Exec("PRAGMA foreign_keys = ON"));
             RetryWhileBusy("Migrate", () =>
             {
                 Check(Exec("BEGIN IMMEDIATE"));
@@ -96,6 +100,10 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
                 }
             });
             _tables = new DirectoryTables(_connection);
+            _beginWrite = new RawStatement(_connection, "BEGIN IMMEDIATE");
+            _beginRead = new RawStatement(_connection, "BEGIN");
+            _commit = new RawStatement(_connection, "COMMIT");
+            _rollback = new RawStatement(_connection, "ROLLBACK");
         }
         catch
         {
@@ -280,6 +288,10 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         }
 
         _disposed = true;
+        _beginWrite.Dispose();
+        _beginRead.Dispose();
+        _commit.Dispose();
+        _rollback.Dispose();
         _tables.Dispose();
         _connection.Dispose();
     }
@@ -307,7 +319,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 SqliteException? busy;
-                var rc = Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+                var rc = (write ? _beginWrite : _beginRead).Run();
                 if (IsBusy(rc))
                 {
                     busy = null;
@@ -326,7 +338,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
                             _tables.Save(state);
                         }
 
-                        Check(Exec("COMMIT"));
+                        Check(_commit.Run());
                         return result;
                     }
                     catch (SqliteException ex) when (IsBusy(ex.SqliteErrorCode))
@@ -384,8 +396,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         return TimeSpan.FromMilliseconds((cap / 2) + (Random.Shared.NextDouble() * cap / 2));
     }
 
-    // BEGIN/COMMIT/ROLLBACK go straight to SQLite so that its busy handler (busy_timeout) is the only
-    // wait, instead of Microsoft.Data.Sqlite's own retry loop of 150 ms sleeps up to the command timeout.
+    // Straight to SQLite, for the same reason as RawStatement: its busy handler is the only wait.
     private int Exec(string sql) => raw.sqlite3_exec(_connection.Handle, sql);
 
     private void Check(int rc)
@@ -400,7 +411,15 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     {
         if (raw.sqlite3_get_autocommit(_connection.Handle) == 0)
         {
-            Exec("ROLLBACK");
+            // The statements prepared before it (during Open) are not there yet when migrating.
+            if (_rollback is not null)
+            {
+                _rollback.Run();
+            }
+            else
+            {
+                Exec("ROLLBACK");
+            }
         }
     }
 
