@@ -266,27 +266,38 @@ public sealed class CoherenceRules
         {
             foreach (var (agent, entry) in record.Holders.OrderBy(h => h.Key.Value, StringComparer.Ordinal))
             {
-                var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
-                if (entry.State.HoldsGrant())
+                if (!entry.State.HoldsGrant())
                 {
-                    ReclaimTrigger? trigger = silentFor >= policy.HeartbeatTimeout ? ReclaimTrigger.Heartbeat
-                        : entry.GrantedAt is { } granted && now - granted >= policy.MaxHold ? ReclaimTrigger.MaxHold
-                        : null;
-                    if (trigger is { } why)
-                    {
-                        record.OwnerEpoch++;
-                        var info = new ReclaimInfo(why, now, record.OwnerEpoch);
-                        entry.State = HolderState.Invalid;
-                        entry.GrantedAt = null;
-                        entry.LastReclaim = info;
-                        (reclaimed ??= []).Add(new Reclamation(record.Key, agent, info));
-                        signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent));
-                    }
+                    continue;
                 }
-                else if (policy.PruneSilentAfter is { } pruneAfter && silentFor >= pruneAfter
-                    && !(entry.ReadEpoch is { } epoch && epoch < record.OwnerEpoch))
+
+                var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
+                ReclaimTrigger? trigger = silentFor >= policy.HeartbeatTimeout ? ReclaimTrigger.Heartbeat
+                    : entry.GrantedAt is { } granted && now - granted >= policy.MaxHold ? ReclaimTrigger.MaxHold
+                    : null;
+                if (trigger is { } why)
                 {
-                    (prune ??= []).Add(agent);
+                    record.OwnerEpoch++;
+                    var info = new ReclaimInfo(why, now, record.OwnerEpoch);
+                    entry.State = HolderState.Invalid;
+                    entry.GrantedAt = null;
+                    entry.LastReclaim = info;
+                    (reclaimed ??= []).Add(new Reclamation(record.Key, agent, info));
+                    signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent));
+                }
+            }
+
+            // After the reclaims, so the decision does not depend on order: an entry whose read epoch
+            // is behind the owner epoch is a fence and is never dropped.
+            if (policy.PruneSilentAfter is { } pruneAfter)
+            {
+                foreach (var (agent, entry) in record.Holders)
+                {
+                    var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
+                    if (!entry.State.HoldsGrant() && silentFor >= pruneAfter && !(entry.ReadEpoch is { } epoch && epoch < record.OwnerEpoch))
+                    {
+                        (prune ??= []).Add(agent);
+                    }
                 }
             }
 
