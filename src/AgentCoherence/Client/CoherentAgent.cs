@@ -446,7 +446,8 @@ public sealed class CoherentAgent : IAsyncDisposable
         if (Strategy != CacheStrategy.Broadcast)
         {
             // Broadcast is the baseline that pays for content instead of a notice.
-            Interlocked.Add(ref _signalTokens, SignalText.CountTokens(signal.ToCompactText()));
+            SignalText.FormatWithTokens(signal, out var tokens);
+            Interlocked.Add(ref _signalTokens, tokens);
         }
 
         _client.Diagnostics.SignalsReceived.Add(1);
