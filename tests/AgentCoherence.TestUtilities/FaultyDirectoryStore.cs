@@ -22,6 +22,9 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
     /// <summary>The fault the next write suffers; reset to <see cref="Fault.None"/> once used.</summary>
     public Fault NextWrite { get; set; }
 
+    /// <summary>Runs after a faulted write was applied (or dropped) and before the fault is reported: a peer acting in the gap.</summary>
+    public Func<ValueTask>? InTheGap { get; set; }
+
     /// <summary>How many writes actually reached the inner store.</summary>
     public int WritesApplied { get; private set; }
 
@@ -63,12 +66,23 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
 
     public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => inner.InspectAsync(key, cancellationToken);
 
+    private async ValueTask RunGap()
+    {
+        var gap = InTheGap;
+        InTheGap = null;
+        if (gap is not null)
+        {
+            await gap();
+        }
+    }
+
     private async ValueTask<WriteResult> Faulted(ArtifactKey key, string operation, Func<ValueTask<WriteResult>> write)
     {
         var fault = NextWrite;
         NextWrite = Fault.None;
         if (fault == Fault.LoseRequest)
         {
+            await RunGap();
             throw new OutcomeUnknownException(key, operation, new IOException("request lost"));
         }
 
@@ -76,6 +90,7 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
         WritesApplied++;
         if (fault == Fault.LoseReply)
         {
+            await RunGap();
             throw new OutcomeUnknownException(key, operation, new IOException("reply lost"));
         }
 

@@ -344,7 +344,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, long versionBefore, CancellationToken cancellationToken)
     {
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
@@ -355,7 +355,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             }
             catch (OutcomeUnknownException unknown)
             {
-                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
+                result = await ResolveUnknownAsync(unknown, key, payload, versionBefore, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -471,7 +471,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        return await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
+        return await CommitUnderGrantAsync(key, payload, grant.Version, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -609,7 +609,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             }
             catch (OutcomeUnknownException unknown)
             {
-                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
+                result = await ResolveUnknownAsync(unknown, key, payload, expectedVersion, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -621,10 +621,12 @@ public sealed class CoherentAgent : IAsyncDisposable
         return result;
     }
 
-    // A write whose connection failed mid-flight landed once or not at all. Re-read: our commit is
-    // recognisable by writer and content hash; if it is not there, retrying is safe because the
-    // store's own checks (version, grant, fence) refuse anything that would apply twice.
-    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
+    // A write whose connection failed mid-flight landed once or not at all. Re-read: if our commit is
+    // the current version (writer and content hash) it landed; if the version has not moved past the
+    // one the write started from it did not land, and retrying is safe. If peers have committed on
+    // top since, nobody can tell any more: the caller gets the OutcomeUnknownException rather than a
+    // retry that could apply the change twice.
+    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, long versionBefore, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
     {
         ReadResult current;
         try
@@ -636,12 +638,17 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw unknown;
         }
 
-        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash)
+        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash && current.Version > versionBefore)
         {
             return new WriteResult(null, current.Version, []);
         }
 
-        return await retry().ConfigureAwait(false);
+        if (current.Version <= versionBefore)
+        {
+            return await retry().ConfigureAwait(false);
+        }
+
+        throw unknown;
     }
 
     private async ValueTask<long> DeletedAsync(ArtifactKey key, WriteResult result, CancellationToken cancellationToken)
