@@ -36,24 +36,14 @@ local function ticks_le(a, b)
   return tonumber(string.sub(a, 11)) <= tonumber(string.sub(b, 11))
 end
 
-local function split(s)
-  local out, start = {}, 1
-  while true do
-    local i = string.find(s, '|', start, true)
-    if not i then
-      out[#out + 1] = string.sub(s, start)
-      return out
-    end
-    out[#out + 1] = string.sub(s, start, i - 1)
-    start = i + 1
-  end
-end
+-- One pattern match per entry: much cheaper in Lua 5.1 than splitting field by field.
+local ENTRY = '^(%a)|(%-?%d+)|(%-?%d*)|(%d*)|([%a_]*)|(%d*)|(%-?%d*)$'
 
 local function decode(raw)
-  local f = split(raw)
-  local re = nil
-  if f[3] ~= '' then re = tonumber(f[3]) end
-  return { st = f[1], view = tonumber(f[2]), re = re, gr = f[4], rt = f[5], ra = f[6], rep = f[7] }
+  local st, view, re, gr, rt, ra, rep = string.match(raw, ENTRY)
+  local read_epoch = nil
+  if re ~= '' then read_epoch = tonumber(re) end
+  return { st = st, view = tonumber(view), re = read_epoch, gr = gr, rt = rt, ra = ra, rep = rep }
 end
 
 local function new_entry()
@@ -96,14 +86,17 @@ local function load_holders(key)
 end
 
 -- HSET key f1 v1 f2 v2 ..., in bounded chunks (unpack is limited by the Lua C stack).
-local function hset_pairs(key, pairs_flat)
+local function hset_pairs(key, flat)
+  if #flat == 0 then return end
+  if #flat <= 800 then
+    redis.call('HSET', key, unpack(flat))
+    return
+  end
   local i = 1
-  while i <= #pairs_flat do
-    local args = { 'HSET', key }
-    local last = i + 399
-    if last > #pairs_flat then last = #pairs_flat end
-    for j = i, last do args[#args + 1] = pairs_flat[j] end
-    redis.call(unpack(args))
+  while i <= #flat do
+    local last = i + 799
+    if last > #flat then last = #flat end
+    redis.call('HSET', key, unpack(flat, i, last))
     i = last + 1
   end
 end

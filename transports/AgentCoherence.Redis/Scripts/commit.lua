@@ -12,22 +12,18 @@ end
 
 if not known then return { refusal(UNKNOWN_AGENT, 0), '0' } end
 
-local raw = rec and redis.call('HGET', KEYS[3], agent)
-if not rec or not raw then
-  local v, e = 0, 0
-  if rec then v, e = rec.v, rec.e end
-  return { refusal(NOT_OWNER, v, { oe = e }), fmt(v) }
-end
+if not rec then return { refusal(NOT_OWNER, 0), '0' } end
+local list, by = load_holders(KEYS[3])
+local entry = by[agent]
+if not entry then return { refusal(NOT_OWNER, rec.v, { oe = rec.e }), fmt(rec.v) } end
 
-local entry = decode(raw)
 if entry.re and entry.re < rec.e then return { stale_epoch(rec, entry), fmt(rec.v) } end
 if not holds(entry) then
   return { refusal(NOT_OWNER, rec.v, { oe = rec.e, rt = entry.rt, ra = entry.ra, rep = entry.rep }), fmt(rec.v) }
 end
 if entry.re ~= rec.e then return { stale_epoch(rec, entry), fmt(rec.v) } end
 
-local list, by = load_holders(KEYS[3])
 local content = nil
 if mode == 'c' then content = { hash = ARGV[4], size = ARGV[5], bytes = ARGV[6] } end
-local signals = apply(KEYS[2], KEYS[3], rec, list, agent, by[agent], content, now, true)
+local signals = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, true)
 return { false, fmt(rec.v), signals }
