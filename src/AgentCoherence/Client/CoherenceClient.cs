@@ -169,8 +169,21 @@ public sealed class CoherenceClient : IAsyncDisposable
             return _subscribed ??= SubscribeAsync();
         }
 
-        async Task SubscribeAsync() =>
+        async Task SubscribeAsync()
+        {
+            if (Bus is ISignalGapSource gaps)
+            {
+                gaps.SignalsMayHaveBeenMissed += (_, _) =>
+                {
+                    foreach (var agent in _agents.Values)
+                    {
+                        agent.InvalidateAll();
+                    }
+                };
+            }
+
             _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        }
     }
 
     internal void Remove(CoherentAgent agent) => _agents.TryRemove(new KeyValuePair<AgentId, CoherentAgent>(agent.Id, agent));

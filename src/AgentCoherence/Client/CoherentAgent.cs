@@ -404,6 +404,18 @@ public sealed class CoherentAgent : IAsyncDisposable
         return ContentPayload.Create(content, _client.TokenCounter.CountTokens(Encoding.UTF8.GetString(content)));
     }
 
+    /// <summary>Marks every cached copy invalid, so the next read of each re-validates with the store.</summary>
+    internal void InvalidateAll()
+    {
+        lock (_gate)
+        {
+            foreach (var entry in _cache.Values)
+            {
+                entry.Valid = false;
+            }
+        }
+    }
+
     internal void OnSignal(InvalidationSignal signal)
     {
         bool refresh;

@@ -29,6 +29,7 @@ public sealed class CoherenceDiagnostics : IDisposable
         Conflicts = _meter.CreateCounter<long>("coherence.conflicts", "{refusal}", "Refused operations, by reason.");
         SignalsSent = _meter.CreateCounter<long>("coherence.signals.sent", "{signal}", "Invalidation signals published.");
         SignalsReceived = _meter.CreateCounter<long>("coherence.signals.received", "{signal}", "Invalidation signals applied by local agents (after de-duplication).");
+        SignalsRejected = _meter.CreateCounter<long>("coherence.signals.rejected", "{message}", "Malformed or oversized messages dropped by a transport.");
         Reclaims = _meter.CreateCounter<long>("coherence.reclaims", "{grant}", "Grants reclaimed by the sweep.");
         TokensSaved = _meter.CreateCounter<long>("coherence.tokens.saved", "{token}", "Tokens not re-sent because a read was served locally.");
     }
@@ -48,6 +49,11 @@ public sealed class CoherenceDiagnostics : IDisposable
     internal Counter<long> SignalsReceived { get; }
 
     internal Counter<long> Reclaims { get; }
+
+    /// <summary>Counts a malformed message a transport dropped; transports call it with the reason.</summary>
+    public void SignalRejected(string transport) => SignalsRejected.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    internal Counter<long> SignalsRejected { get; }
 
     internal Counter<long> TokensSaved { get; }
 

@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(3001, LogLevel.Warning, "A bus subscriber failed on a signal for {Key}")]
     public static partial void SubscriberFailed(ILogger logger, Exception exception, string key);
 
+    [LoggerMessage(3003, LogLevel.Warning, "{Transport} dropped a malformed message of {Bytes} bytes: {Reason}")]
+    public static partial void SignalRejected(ILogger logger, string transport, int bytes, string reason);
+
+    [LoggerMessage(3004, LogLevel.Information, "{Transport} reconnected; local caches will re-validate")]
+    public static partial void BusReconnected(ILogger logger, string transport);
+
     [LoggerMessage(3002, LogLevel.Warning, "Publishing {Count} signals failed; peers will catch up through their cache strategy")]
     public static partial void PublishFailed(ILogger logger, Exception exception, int count);
 }

@@ -261,31 +261,43 @@ public sealed class CoherenceRules
         List<Reclamation>? reclaimed = null;
         var pruned = 0;
         List<AgentId>? prune = null;
-        foreach (var record in state.Records.Values)
+        // Records by store key and holders by agent id (both ordinal), so every store reclaims in the same order.
+        foreach (var record in state.Records.Values.OrderBy(r => r.Key.StoreKey, StringComparer.Ordinal))
         {
-            foreach (var (agent, entry) in record.Holders)
+            foreach (var (agent, entry) in record.Holders.OrderBy(h => h.Key.Value, StringComparer.Ordinal))
             {
-                var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
-                if (entry.State.HoldsGrant())
+                if (!entry.State.HoldsGrant())
                 {
-                    ReclaimTrigger? trigger = silentFor >= policy.HeartbeatTimeout ? ReclaimTrigger.Heartbeat
-                        : entry.GrantedAt is { } granted && now - granted >= policy.MaxHold ? ReclaimTrigger.MaxHold
-                        : null;
-                    if (trigger is { } why)
-                    {
-                        record.OwnerEpoch++;
-                        var info = new ReclaimInfo(why, now, record.OwnerEpoch);
-                        entry.State = HolderState.Invalid;
-                        entry.GrantedAt = null;
-                        entry.LastReclaim = info;
-                        (reclaimed ??= []).Add(new Reclamation(record.Key, agent, info));
-                        signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent));
-                    }
+                    continue;
                 }
-                else if (policy.PruneSilentAfter is { } pruneAfter && silentFor >= pruneAfter
-                    && !(entry.ReadEpoch is { } epoch && epoch < record.OwnerEpoch))
+
+                var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
+                ReclaimTrigger? trigger = silentFor >= policy.HeartbeatTimeout ? ReclaimTrigger.Heartbeat
+                    : entry.GrantedAt is { } granted && now - granted >= policy.MaxHold ? ReclaimTrigger.MaxHold
+                    : null;
+                if (trigger is { } why)
                 {
-                    (prune ??= []).Add(agent);
+                    record.OwnerEpoch++;
+                    var info = new ReclaimInfo(why, now, record.OwnerEpoch);
+                    entry.State = HolderState.Invalid;
+                    entry.GrantedAt = null;
+                    entry.LastReclaim = info;
+                    (reclaimed ??= []).Add(new Reclamation(record.Key, agent, info));
+                    signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent));
+                }
+            }
+
+            // After the reclaims, so the decision does not depend on order: an entry whose read epoch
+            // is behind the owner epoch is a fence and is never dropped.
+            if (policy.PruneSilentAfter is { } pruneAfter)
+            {
+                foreach (var (agent, entry) in record.Holders)
+                {
+                    var silentFor = state.Heartbeats.TryGetValue(agent, out var beat) ? now - beat : TimeSpan.MaxValue;
+                    if (!entry.State.HoldsGrant() && silentFor >= pruneAfter && !(entry.ReadEpoch is { } epoch && epoch < record.OwnerEpoch))
+                    {
+                        (prune ??= []).Add(agent);
+                    }
                 }
             }
 
@@ -415,6 +427,7 @@ public sealed class CoherenceRules
         entry.ViewVersion = record.Version;
 
         var kind = content is null ? SignalKind.Delete : SignalKind.Commit;
+        var first = signals.Count;
         foreach (var (peer, peerEntry) in record.Holders)
         {
             if (peer == agent || peerEntry.State == HolderState.Invalid)
@@ -430,6 +443,20 @@ public sealed class CoherenceRules
 
             signals.Add(new InvalidationSignal(record.Key, record.Version, agent, kind, peer));
         }
+
+        // Every store must report the same signals in the same order: peers by agent id (ordinal).
+        if (signals.Count - first > 1)
+        {
+            signals.Sort(first, signals.Count - first, SignalOrder.Instance);
+        }
+    }
+
+    private sealed class SignalOrder : IComparer<InvalidationSignal>
+    {
+        public static readonly SignalOrder Instance = new();
+
+        public int Compare(InvalidationSignal? x, InvalidationSignal? y) =>
+            string.CompareOrdinal(x?.Recipient.Value, y?.Recipient.Value);
     }
 
     private static Refusal? HeldByOther(DirectoryRecord record, AgentId agent)
