@@ -33,6 +33,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>A StackExchange.Redis configuration string for this server.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>What to do when no Redis is available.</summary>
+    public const string MissingMessage =
+        "No Redis: redis-server is not on PATH and AGENTCOHERENCE_REDIS is not set. Install it (apt-get install redis-server; .ci/apt-packages lists it) or point AGENTCOHERENCE_REDIS at a server.";
+
     /// <summary>The full path of <c>redis-server</c> on PATH, or null.</summary>
     public static string? Executable { get; } = FindOnPath("redis-server");
 
@@ -45,7 +49,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         if (Executable is null)
         {
-            throw new InvalidOperationException(RedisServerFixture.MissingMessage);
+            throw new InvalidOperationException(MissingMessage);
         }
 
         Exception? last = null;

@@ -12,8 +12,7 @@ namespace AgentCoherence.Testing.Servers;
 public sealed class RedisServerFixture : IAsyncLifetime
 {
     /// <summary>What to do when no Redis is available.</summary>
-    public const string MissingMessage =
-        "No Redis for the tests: redis-server is not on PATH and AGENTCOHERENCE_REDIS is not set. Install it (apt-get install redis-server; .ci/apt-packages lists it) or point AGENTCOHERENCE_REDIS at a server.";
+    public const string MissingMessage = RedisServer.MissingMessage;
 
     private RedisServer? _server;
 
