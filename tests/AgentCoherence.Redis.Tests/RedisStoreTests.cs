@@ -108,6 +108,56 @@ public sealed class RedisStoreTests(RedisFixture redis)
         Assert.Equal(1, await db.SetLengthAsync(prefix + "touched:alice"));
     }
 
+    [SkippableFact]
+    public async Task Signals_and_reclaims_come_in_the_rules_ordinal_order_also_for_characters_outside_the_basic_plane()
+    {
+        // UTF-8 byte order and UTF-16 ordinal order disagree exactly here: U+E000..U+FFFF against
+        // characters above U+FFFF. The scripts must follow the rules (UTF-16 ordinal).
+        AgentId[] readers = ["\uE000-private", "\U0001F600-emoji", "\uFFFD-replacement", "plain", "\u00E9-accent"];
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var reference = new InMemoryDirectoryStore(time);
+        var store = redis.NewStore(time);
+        AgentId writer = "writer";
+        ArtifactKey[] keys = [new("team", "\uE000"), new("team", "\U0001F600"), new("team", "z")];
+        foreach (var s in new IDirectoryStore[] { reference, store })
+        {
+            await s.RegisterAgentAsync(writer);
+            foreach (var reader in readers)
+            {
+                await s.RegisterAgentAsync(reader);
+            }
+
+            foreach (var key in keys)
+            {
+                (await s.CommitCasAsync(writer, key, Text("v1"), 0)).Ok();
+                foreach (var reader in readers)
+                {
+                    await s.ReadAsync(reader, key);
+                }
+            }
+        }
+
+        var expected = (await reference.CommitCasAsync(writer, keys[0], Text("v2"), 1)).Signals.Select(x => x.Recipient.Value).ToArray();
+        var actual = (await store.CommitCasAsync(writer, keys[0], Text("v2"), 1)).Signals.Select(x => x.Recipient.Value).ToArray();
+        Assert.Equal(expected, actual);
+        Assert.Equal(readers.Length, actual.Length);
+
+        foreach (var s in new IDirectoryStore[] { reference, store })
+        {
+            foreach (var key in keys.Reverse())
+            {
+                await s.ReadAsync(readers[0], key);
+                (await s.AcquireAsync(readers[0], key)).Ok();
+            }
+        }
+
+        time.Advance(TimeSpan.FromMinutes(3));
+        var expectedOrder = (await reference.SweepAsync(SweepPolicy.Default)).Reclaimed.Select(r => r.Key.StoreKey).ToArray();
+        var actualOrder = (await store.SweepAsync(SweepPolicy.Default)).Reclaimed.Select(r => r.Key.StoreKey).ToArray();
+        Assert.Equal(3, expectedOrder.Length);
+        Assert.Equal(expectedOrder, actualOrder);
+    }
+
     [Fact]
     public void A_key_prefix_has_a_cluster_hash_tag_only_with_something_between_braces()
     {

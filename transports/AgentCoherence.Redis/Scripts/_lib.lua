@@ -17,14 +17,24 @@ local function fmt(n)
   return string.format('%d', n)
 end
 
--- Byte-wise order (UTF-8 byte order, StoreOrder in the core). Lua's '<' on strings uses strcoll,
--- which depends on the server's locale.
-local function bytes_lt(a, b)
+-- The rules' order for agent ids and store keys: ordinal on UTF-16 code units (string.CompareOrdinal).
+-- Lua's '<' on strings uses strcoll, which depends on the server's locale, so compare bytes here.
+-- UTF-8 byte order equals code point order, which differs from UTF-16 order only where a character
+-- above U+FFFF (UTF-8 lead byte F0..F4, a surrogate pair in UTF-16) meets one in U+E000..U+FFFF
+-- (lead byte EE or EF): in UTF-16 the surrogates sort first. The first differing byte of two valid
+-- UTF-8 strings is either a lead byte in both or a continuation byte in both, so ranking the lead
+-- bytes EE and EF above F0..F4 reproduces UTF-16 ordinal order exactly.
+local function utf16_rank(b)
+  if b == 0xEE or b == 0xEF then return b + 0x10 end
+  return b
+end
+
+local function ordinal_lt(a, b)
   local n = #a
   if #b < n then n = #b end
   for i = 1, n do
     local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
+    if x ~= y then return utf16_rank(x) < utf16_rank(y) end
   end
   return #a < #b
 end
@@ -70,7 +80,7 @@ local function exists(rec)
   return rec.v > 0 and not rec.tomb
 end
 
--- The holders in agent order, and the same entries by agent.
+-- The holders in agent order (ordinal), and the same entries by agent.
 local function load_holders(key)
   local flat = redis.call('HGETALL', key)
   local list, by = {}, {}
@@ -80,7 +90,7 @@ local function load_holders(key)
     by[h.agent] = h.e
   end
   if #list > 1 then
-    table.sort(list, function(x, y) return bytes_lt(x.agent, y.agent) end)
+    table.sort(list, function(x, y) return ordinal_lt(x.agent, y.agent) end)
   end
   return list, by
 end

@@ -1,6 +1,6 @@
 -- CoherenceRules.Sweep: for every grant holder, reclaim on heartbeat silence, else on max hold
--- (holder -> I, owner epoch + 1, reclaim recorded); drop the S/I entries of long-silent agents
--- unless they fence a zombie. Records in store key order, holders in agent order.
+-- (holder -> I, owner epoch + 1, reclaim recorded); then drop the S/I entries of long-silent agents
+-- unless they fence a zombie. Records in store key order, holders in agent order (ordinal).
 -- Only records that can change are visited: those in the granted set, and (when pruning) those the
 -- silent agents touched.
 -- KEYS: agents, granted
@@ -46,7 +46,7 @@ if prune then
     end
   end
 end
-table.sort(candidates, bytes_lt)
+table.sort(candidates, ordinal_lt)
 
 local reclaimed, pruned = {}, 0
 for _, sk in ipairs(candidates) do
@@ -58,10 +58,9 @@ for _, sk in ipairs(candidates) do
     local epoch_before = rec.e
     local updates, drops = {}, {}
     for _, h in ipairs(list) do
-      local beat = beat_of(h.agent)
       if holds(h.e) then
         local trigger = nil
-        if silent(beat, hb_thr) then
+        if silent(beat_of(h.agent), hb_thr) then
           trigger = 'heartbeat'
         elseif h.e.gr ~= '' and mh_thr ~= '' and ticks_le(h.e.gr, mh_thr) then
           trigger = 'max_hold'
@@ -79,8 +78,16 @@ for _, sk in ipairs(candidates) do
         else
           still_granted = true
         end
-      elseif prune and silent(beat, prune_thr) and not (h.e.re and h.e.re < epoch_before) then
-        drops[#drops + 1] = h.agent
+      end
+    end
+
+    -- After the reclaims, as in the rules: an entry whose read epoch is behind the owner epoch
+    -- fences its agent and is never dropped.
+    if prune then
+      for _, h in ipairs(list) do
+        if not holds(h.e) and silent(beat_of(h.agent), prune_thr) and not (h.e.re and h.e.re < rec.e) then
+          drops[#drops + 1] = h.agent
+        end
       end
     end
 
