@@ -18,6 +18,7 @@ internal sealed class RedisScripts
     private readonly IConnectionMultiplexer _connection;
     private readonly string _keyPrefix;
     private Task? _loaded;
+    private int _reloads;
 
     public RedisScripts(IConnectionMultiplexer connection, string keyPrefix)
     {
@@ -50,10 +51,8 @@ internal sealed class RedisScripts
     /// <summary>Every script the store uses.</summary>
     public static IReadOnlyList<Script> All => [Read, Acquire, Commit, CommitCas, CommitAll, Release, Forget, Heartbeat, Register, Sweep, Inspect];
 
-    /// <summary>How many times the scripts were (re)loaded after a NOSCRIPT answer.</summary>
-    public int Reloads => _reloads;
-
-    private int _reloads;
+    /// <summary>How many times the scripts were loaded again after a NOSCRIPT answer.</summary>
+    public int Reloads => Volatile.Read(ref _reloads);
 
     /// <summary>Runs a script by SHA, loading the scripts first when this instance has not yet, and again on NOSCRIPT.</summary>
     public async Task<RedisResult> RunAsync(IDatabaseAsync database, Script script, RedisKey[] keys, RedisValue[] args)
