@@ -25,7 +25,19 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
     /// <summary>How many writes actually reached the inner store.</summary>
     public int WritesApplied { get; private set; }
 
-    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.RegisterAgentAsync(agent, cancellationToken);
+    /// <summary>When true, the next registration fails as if the store were unreachable.</summary>
+    public bool FailNextRegister { get; set; }
+
+    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        if (FailNextRegister)
+        {
+            FailNextRegister = false;
+            throw new IOException("store unreachable");
+        }
+
+        return inner.RegisterAgentAsync(agent, cancellationToken);
+    }
 
     public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(agent, cancellationToken);
 

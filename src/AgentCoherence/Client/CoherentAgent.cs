@@ -344,7 +344,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    internal async ValueTask<long> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
     {
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
@@ -364,9 +364,9 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw Refuse(refusal);
         }
 
-        Committed(key, payload, result.Version);
+        var view = Committed(key, payload, result.Version);
         await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
-        return result.Version;
+        return view;
     }
 
     internal async ValueTask<long> DeleteUnderGrantAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -446,7 +446,8 @@ public sealed class CoherentAgent : IAsyncDisposable
         if (Strategy != CacheStrategy.Broadcast)
         {
             // Broadcast is the baseline that pays for content instead of a notice.
-            Interlocked.Add(ref _signalTokens, SignalText.CountTokens(signal.ToCompactText()));
+            SignalText.FormatWithTokens(signal, out var tokens);
+            Interlocked.Add(ref _signalTokens, tokens);
         }
 
         _client.Diagnostics.SignalsReceived.Add(1);
@@ -470,8 +471,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        var version = await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
-        return ViewOf(key, version) ?? throw new InvalidOperationException("The committed view vanished from the cache.");
+        return await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -677,14 +677,6 @@ public sealed class CoherentAgent : IAsyncDisposable
         return view;
     }
 
-    private ArtifactView? ViewOf(ArtifactKey key, long version)
-    {
-        lock (_gate)
-        {
-            return _cache.TryGetValue(key, out var entry) && entry.View.Version == version ? entry.View : null;
-        }
-    }
-
     // Caller holds _gate. Never lets an older version replace a newer one (out-of-order fetches).
     private void Store(ArtifactKey key, ArtifactView view)
     {
@@ -756,7 +748,12 @@ public sealed class CoherentAgent : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _started ??= StartAsync();
+            if (_started is null || _started.IsFaulted || _started.IsCanceled)
+            {
+                // A failed start (store unreachable) is retried by the next operation.
+                _started = StartAsync();
+            }
+
             return _started.WaitAsync(cancellationToken);
         }
     }

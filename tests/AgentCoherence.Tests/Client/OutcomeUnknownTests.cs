@@ -43,4 +43,14 @@ public sealed class OutcomeUnknownTests
         Assert.Equal(2, record.Version);
         Assert.Equal(ContentPayload.HashHex("v2"u8), record.ContentHash);
     }
+
+    [Fact]
+    public async Task An_agent_whose_first_registration_failed_registers_on_its_next_operation()
+    {
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore()) { FailNextRegister = true };
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus());
+        await using var agent = coherence.Agent("a");
+        await Assert.ThrowsAsync<IOException>(() => agent.WriteAsync("doc", "v1").AsTask());
+        Assert.Equal(1, (await agent.WriteAsync("doc", "v1")).Version);
+    }
 }
