@@ -236,10 +236,10 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>
     /// Lands several managed files all or none: takes every grant (in sorted path order), checks each
     /// file's expected version and disk content, replaces the files, then commits them in one atomic
-    /// store step. Each existing file must have been read (its view current) before.
+    /// store step. The expected versions are the guard: no prior read is needed.
     /// </summary>
     /// <exception cref="BatchConflictException">A member's expected version is not current; nothing was written.</exception>
-    /// <exception cref="StaleViewException">This agent's view of a member is stale; nothing was written.</exception>
+    /// <exception cref="StaleViewException">A peer committed a member between the refresh and the grant; nothing was written, retry.</exception>
     /// <exception cref="HeldByOtherException">A peer is writing a member; nothing was written.</exception>
     /// <exception cref="ForeignEditException">A member on disk differs from the recorded version; nothing was written.</exception>
     /// <exception cref="UnsafePathException">A path escapes the root or points into <c>.coherence/</c>.</exception>
@@ -260,6 +260,17 @@ public sealed class CoherentVolume : IAsyncDisposable
         {
             foreach (var member in sorted)
             {
+                // The expected versions are the guard (compare-and-set), so the view is refreshed first:
+                // a member that moved is a conflict in the report, not a stale view.
+                try
+                {
+                    await _agent.ReacquireAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArtifactNotFoundException)
+                {
+                    // Creating needs no prior view.
+                }
+
                 grants.Add(await _agent.AcquireAsync(Key(member.Path), cancellationToken).ConfigureAwait(false));
             }
 
@@ -418,6 +429,7 @@ public sealed class CoherentVolume : IAsyncDisposable
     {
         var key = Key(path);
         var started = _client.Time.GetTimestamp();
+        var lastSeen = -1L;
         while (true)
         {
             ArtifactView view;
@@ -452,7 +464,14 @@ public sealed class CoherentVolume : IAsyncDisposable
             // A peer's write may be in flight (file replaced, commit not yet landed) or may have landed
             // between the two reads: wait while the store shows either, then report what remains.
             var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            // The wait restarts whenever the store moved, so a busy file is not mistaken for a foreign edit.
             var peerActive = record is not null && (record.Version != view.Version || (record.GrantHolder is { } holder && holder != _agent.Id));
+            if (record is not null && record.Version != lastSeen)
+            {
+                lastSeen = record.Version;
+                started = _client.Time.GetTimestamp();
+            }
+
             if (!peerActive || _client.Time.GetElapsedTime(started) >= _options.InFlightWait)
             {
                 throw new ForeignEditException(path.Name, view.ContentHash, actual);
