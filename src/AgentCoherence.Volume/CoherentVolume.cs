@@ -124,6 +124,13 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>The managed files present on disk, as normalized relative paths, sorted.</summary>
     public IReadOnlyList<string> ManagedFiles() => EnumerateManaged(_paths.Root, _managed);
 
+    /// <summary>
+    /// The files under <paramref name="root"/> matching the <paramref name="managed"/> globs, as normalized
+    /// relative paths, sorted; the state directory, temporary files and symbolic links are left out.
+    /// </summary>
+    public static IReadOnlyList<string> ListManagedFiles(string root, IEnumerable<string> managed) =>
+        EnumerateManaged(new VolumePaths(root).Root, CreateMatcher(managed));
+
     /// <summary>The artifact key of a managed file.</summary>
     /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
     public ArtifactKey KeyOf(string path) => new(Namespace, _paths.Resolve(path).Name);
