@@ -21,7 +21,16 @@ internal static class CliApp
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("The story in 20 seconds: a silently lost edit, then the same edit refused, reacquired and kept; then N optimistic updaters.")
                 .WithExample("demo")
-                .WithExample("demo", "--updaters", "16", "--increments", "50");
+                .WithExample("demo", "--updaters", "16", "--increments", "50")
+                .WithExample("demo", "--files");
+            config.AddBranch("volume", volume =>
+            {
+                volume.SetDescription("Inspect a CoherentVolume (files shared by agent processes).");
+                volume.AddCommand<VolumeStatusCommand>("status")
+                    .WithDescription("Each managed file's version, holders (agent:MESI state) and grant.")
+                    .WithExample("volume", "status", ".")
+                    .WithExample("volume", "status", "/work/space", "--managed", "plans/**");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Benchmarks that run in seconds.");

@@ -20,6 +20,10 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
         [DefaultValue(25)]
         public int Increments { get; init; } = 25;
 
+        [CommandOption("--files")]
+        [Description("Tell the story on real files: two CoherentVolumes over a temporary workspace.")]
+        public bool Files { get; init; }
+
         public override ValidationResult Validate() =>
             Updaters < 1 || Updaters > 256 ? ValidationResult.Error("--updaters must be between 1 and 256.")
             : Increments < 1 || Increments > 10_000 ? ValidationResult.Error("--increments must be between 1 and 10000.")
@@ -28,6 +32,12 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Files)
+        {
+            var files = await FileDemoStory.RunAsync(console, cancellationToken: cancellationToken);
+            return files.Succeeded ? 0 : 1;
+        }
+
         var outcome = await DemoStory.RunAsync(console, settings.Updaters, settings.Increments, cancellationToken);
         return outcome.Succeeded ? 0 : 1;
     }
