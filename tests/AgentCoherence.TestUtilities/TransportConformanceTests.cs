@@ -272,6 +272,10 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<StaleViewException>(() => planner.WriteAsync("plans/plan.md", plannerView.Text + "- planner\n").AsTask());
         var current = await planner.ReacquireAsync("plans/plan.md");
         await planner.WriteAsync("plans/plan.md", current.Text + "- planner\n");
+
+        // A real broker delivers after the publish returns: until the signal lands, the reviewer's
+        // cached copy is (legitimately) still served.
+        await WaitUntil(() => reviewer.Stats.SignalsReceived >= 1, "the planner's signal at the reviewer");
         var final = (await reviewer.ReadAsync("plans/plan.md")).Text;
         Assert.Contains("- reviewer", final, StringComparison.Ordinal);
         Assert.Contains("- planner", final, StringComparison.Ordinal);
