@@ -22,10 +22,25 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
     /// <summary>The fault the next write suffers; reset to <see cref="Fault.None"/> once used.</summary>
     public Fault NextWrite { get; set; }
 
+    /// <summary>Runs after a faulted write was applied (or dropped) and before the fault is reported: a peer acting in the gap.</summary>
+    public Func<ValueTask>? InTheGap { get; set; }
+
     /// <summary>How many writes actually reached the inner store.</summary>
     public int WritesApplied { get; private set; }
 
-    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.RegisterAgentAsync(agent, cancellationToken);
+    /// <summary>When true, the next registration fails as if the store were unreachable.</summary>
+    public bool FailNextRegister { get; set; }
+
+    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        if (FailNextRegister)
+        {
+            FailNextRegister = false;
+            throw new IOException("store unreachable");
+        }
+
+        return inner.RegisterAgentAsync(agent, cancellationToken);
+    }
 
     public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(agent, cancellationToken);
 
@@ -51,12 +66,23 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
 
     public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => inner.InspectAsync(key, cancellationToken);
 
+    private async ValueTask RunGap()
+    {
+        var gap = InTheGap;
+        InTheGap = null;
+        if (gap is not null)
+        {
+            await gap();
+        }
+    }
+
     private async ValueTask<WriteResult> Faulted(ArtifactKey key, string operation, Func<ValueTask<WriteResult>> write)
     {
         var fault = NextWrite;
         NextWrite = Fault.None;
         if (fault == Fault.LoseRequest)
         {
+            await RunGap();
             throw new OutcomeUnknownException(key, operation, new IOException("request lost"));
         }
 
@@ -64,6 +90,7 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
         WritesApplied++;
         if (fault == Fault.LoseReply)
         {
+            await RunGap();
             throw new OutcomeUnknownException(key, operation, new IOException("reply lost"));
         }
 

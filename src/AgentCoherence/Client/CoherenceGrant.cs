@@ -26,7 +26,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     public async ValueTask<long> CommitAsync(string content, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), cancellationToken).ConfigureAwait(false);
+        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), Version, cancellationToken).ConfigureAwait(false)).Version;
         return Version;
     }
 

@@ -344,7 +344,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    internal async ValueTask<long> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, long versionBefore, CancellationToken cancellationToken)
     {
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
@@ -355,7 +355,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             }
             catch (OutcomeUnknownException unknown)
             {
-                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
+                result = await ResolveUnknownAsync(unknown, key, payload, versionBefore, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -364,9 +364,9 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw Refuse(refusal);
         }
 
-        Committed(key, payload, result.Version);
+        var view = Committed(key, payload, result.Version);
         await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
-        return result.Version;
+        return view;
     }
 
     internal async ValueTask<long> DeleteUnderGrantAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -446,7 +446,8 @@ public sealed class CoherentAgent : IAsyncDisposable
         if (Strategy != CacheStrategy.Broadcast)
         {
             // Broadcast is the baseline that pays for content instead of a notice.
-            Interlocked.Add(ref _signalTokens, SignalText.CountTokens(signal.ToCompactText()));
+            SignalText.FormatWithTokens(signal, out var tokens);
+            Interlocked.Add(ref _signalTokens, tokens);
         }
 
         _client.Diagnostics.SignalsReceived.Add(1);
@@ -470,8 +471,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        var version = await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
-        return ViewOf(key, version) ?? throw new InvalidOperationException("The committed view vanished from the cache.");
+        return await CommitUnderGrantAsync(key, payload, grant.Version, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -609,7 +609,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             }
             catch (OutcomeUnknownException unknown)
             {
-                result = await ResolveUnknownAsync(unknown, key, payload, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
+                result = await ResolveUnknownAsync(unknown, key, payload, expectedVersion, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -621,10 +621,12 @@ public sealed class CoherentAgent : IAsyncDisposable
         return result;
     }
 
-    // A write whose connection failed mid-flight landed once or not at all. Re-read: our commit is
-    // recognisable by writer and content hash; if it is not there, retrying is safe because the
-    // store's own checks (version, grant, fence) refuse anything that would apply twice.
-    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
+    // A write whose connection failed mid-flight landed once or not at all. Re-read: if our commit is
+    // the current version (writer and content hash) it landed; if the version has not moved past the
+    // one the write started from it did not land, and retrying is safe. If peers have committed on
+    // top since, nobody can tell any more: the caller gets the OutcomeUnknownException rather than a
+    // retry that could apply the change twice.
+    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, long versionBefore, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
     {
         ReadResult current;
         try
@@ -636,12 +638,17 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw unknown;
         }
 
-        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash)
+        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash && current.Version > versionBefore)
         {
             return new WriteResult(null, current.Version, []);
         }
 
-        return await retry().ConfigureAwait(false);
+        if (current.Version <= versionBefore)
+        {
+            return await retry().ConfigureAwait(false);
+        }
+
+        throw unknown;
     }
 
     private async ValueTask<long> DeletedAsync(ArtifactKey key, WriteResult result, CancellationToken cancellationToken)
@@ -675,14 +682,6 @@ public sealed class CoherentAgent : IAsyncDisposable
         _client.Diagnostics.Commits.Add(1);
         Log.Committed(_logger, Id.Value, key.ToString(), version, 0);
         return view;
-    }
-
-    private ArtifactView? ViewOf(ArtifactKey key, long version)
-    {
-        lock (_gate)
-        {
-            return _cache.TryGetValue(key, out var entry) && entry.View.Version == version ? entry.View : null;
-        }
     }
 
     // Caller holds _gate. Never lets an older version replace a newer one (out-of-order fetches).
@@ -756,7 +755,12 @@ public sealed class CoherentAgent : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _started ??= StartAsync();
+            if (_started is null || _started.IsFaulted || _started.IsCanceled)
+            {
+                // A failed start (store unreachable) is retried by the next operation.
+                _started = StartAsync();
+            }
+
             return _started.WaitAsync(cancellationToken);
         }
     }

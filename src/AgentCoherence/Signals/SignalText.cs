@@ -11,14 +11,36 @@ public static class SignalText
 
     private const string Prefix = "[coherence] ";
 
+    // One commit signals every peer with the same text; the last one formatted is kept so a fan-out
+    // tokenizes it once, not once per recipient.
+    private static Formatted? s_last;
+
     /// <summary>Formats a signal, for example <c>[coherence] plans/plan.md → v7 by reviewer</c>.</summary>
-    public static string Format(InvalidationSignal signal)
+    public static string Format(InvalidationSignal signal) => FormatWithTokens(signal, out _);
+
+    /// <summary>Formats a signal and returns its <c>o200k_base</c> token count (at most <see cref="MaxTokens"/>).</summary>
+    public static string FormatWithTokens(InvalidationSignal signal, out int tokens)
     {
         ArgumentNullException.ThrowIfNull(signal);
+        var last = Volatile.Read(ref s_last);
+        if (last is not null && last.Kind == signal.Kind && last.Version == signal.NewVersion && last.Key == signal.Key && last.Issuer == signal.Issuer)
+        {
+            tokens = last.Tokens;
+            return last.Text;
+        }
+
+        var text = Shorten(signal, out tokens);
+        Volatile.Write(ref s_last, new Formatted(signal.Key, signal.NewVersion, signal.Issuer, signal.Kind, text, tokens));
+        return text;
+    }
+
+    private static string Shorten(InvalidationSignal signal, out int tokens)
+    {
         var key = signal.Key.ToString();
         var issuer = signal.Issuer.ToString();
         var text = Compose(signal, key, issuer);
-        if (text.Length <= 40 && CountTokens(text) <= MaxTokens)
+        tokens = CountTokens(text);
+        if (tokens <= MaxTokens)
         {
             return text;
         }
@@ -29,7 +51,8 @@ public static class SignalText
             var shortKey = key.Length <= keyChars ? key : "…" + key[^keyChars..];
             var shortIssuer = issuer.Length <= 12 ? issuer : issuer[..Math.Min(issuer.Length, Math.Max(4, keyChars / 2))] + "…";
             text = Compose(signal, shortKey, shortIssuer);
-            if (CountTokens(text) <= MaxTokens || keyChars == 1)
+            tokens = CountTokens(text);
+            if (tokens <= MaxTokens || keyChars == 1)
             {
                 return text;
             }
@@ -45,4 +68,6 @@ public static class SignalText
         SignalKind.Reclaim => $"{Prefix}{key} grant reclaimed (v{signal.NewVersion})",
         _ => $"{Prefix}{key} → v{signal.NewVersion} by {issuer}",
     };
+
+    private sealed record Formatted(ArtifactKey Key, long Version, AgentId Issuer, SignalKind Kind, string Text, int Tokens);
 }

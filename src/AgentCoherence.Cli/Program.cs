@@ -1,0 +1,3 @@
+using AgentCoherence.Cli;
+
+return await CliApp.Create().RunAsync(args);

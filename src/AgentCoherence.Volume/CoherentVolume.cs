@@ -1,0 +1,522 @@
+using AgentCoherence.Sqlite;
+using AgentCoherence.Volume.Internal;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace AgentCoherence.Volume;
+
+/// <summary>
+/// A workspace directory whose managed files (globs such as <c>plans/**</c>) are shared coherently by
+/// several processes on one host, with no server: a read registers the caller's view, a write based on
+/// a stale view is refused with <see cref="StaleViewException"/>, files are replaced atomically, and an
+/// edit made behind the volume's back is reported with <see cref="ForeignEditException"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The store is the authority for versions; it records each version's SHA-256, and the file on disk
+/// holds the bytes. Every managed write runs under the artifact's write grant, held across the whole
+/// sequence: acquire the grant → check the disk still matches the recorded hash → replace the file
+/// atomically (temporary file, flush to disk, rename) → commit the hash → release. Only the grant
+/// holder ever replaces a managed file, so two writers can never both leave their content on disk
+/// with only one recorded; compare-and-set updates (<see cref="UpdateAsync(string, Func{string?, string}, CancellationToken)"/>)
+/// and multi-file publishes take the grants too (a publish in sorted path order, so publishers never deadlock).
+/// </para>
+/// <para>
+/// A writer that crashes between the rename and the commit leaves a whole new file whose hash the
+/// store does not know: the next read or write reports it as a foreign edit, never overwrites it, and
+/// the crashed writer's grant is reclaimed by the sweep after the heartbeat timeout.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var volume = await CoherentVolume.OpenAsync("/work/space", "planner", new VolumeOptions { Managed = ["plans/**"] });
+/// var plan = await volume.ReadAsync("plans/plan.md");
+/// await volume.WriteAsync("plans/plan.md", plan.Content + "\n3. ship");
+/// </code>
+/// </example>
+public sealed class CoherentVolume : IAsyncDisposable
+{
+    /// <summary>The artifact namespace of every managed file.</summary>
+    public const string Namespace = "volume";
+
+    /// <summary>The volume's state directory under the root; never readable or writable through the volume.</summary>
+    public const string StateDirectoryName = ".coherence";
+
+    /// <summary>The default SQLite store's file name inside <see cref="StateDirectoryName"/>.</summary>
+    public const string DatabaseFileName = "directory.db";
+
+    private readonly CoherenceClient _client;
+    private readonly CoherentAgent _agent;
+    private readonly SqliteDirectoryStore? _ownedStore;
+    private readonly VolumePaths _paths;
+    private readonly Matcher _managed;
+    private readonly VolumeOptions _options;
+    private int _disposed;
+
+    private CoherentVolume(VolumePaths paths, AgentId agentId, VolumeOptions options, IDirectoryStore store, SqliteDirectoryStore? ownedStore)
+    {
+        _paths = paths;
+        _options = options;
+        _ownedStore = ownedStore;
+        _managed = CreateMatcher(options.Managed);
+
+        // Signals are hints for caches: the volume always re-validates with the store, and the store's
+        // checks are what keep processes correct, so an in-process bus is enough.
+        _client = new CoherenceClient(store, new InMemoryEventBus(), options.Coherence);
+        _agent = _client.Agent(agentId.ToString());
+    }
+
+    /// <summary>The root directory (its real path).</summary>
+    public string Root => _paths.Root;
+
+    /// <summary>This process's agent id.</summary>
+    public AgentId AgentId => _agent.Id;
+
+    /// <summary>The directory store.</summary>
+    public IDirectoryStore Store => _client.Store;
+
+    /// <summary>
+    /// Opens a volume over an existing directory. Each process (and each agent in it) opens its own
+    /// volume with a distinct <paramref name="agentId"/>.
+    /// </summary>
+    /// <param name="root">The workspace directory; it must exist.</param>
+    /// <param name="agentId">The agent acting through this volume.</param>
+    /// <param name="options">Managed globs and the store; nothing is managed when null.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    public static ValueTask<CoherentVolume> OpenAsync(string root, string agentId, VolumeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"The volume root '{root}' does not exist.");
+        }
+
+        options ??= new VolumeOptions();
+        var id = new AgentId(agentId);
+        var paths = new VolumePaths(root);
+        SqliteDirectoryStore? owned = null;
+        var store = options.Store;
+        if (store is null)
+        {
+            owned = OpenDefaultStore(paths.StateDirectory);
+            store = owned;
+        }
+
+        try
+        {
+            return ValueTask.FromResult(new CoherentVolume(paths, id, options, store, owned));
+        }
+        catch
+        {
+            owned?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The default store's path for a root: <c>&lt;root&gt;/.coherence/directory.db</c>.</summary>
+    public static string DefaultDatabasePath(string root) => Path.Combine(new VolumePaths(root).StateDirectory, DatabaseFileName);
+
+    /// <summary>True when the path is managed (matches a managed glob). Unsafe paths throw.</summary>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    public bool IsManaged(string path) => IsManaged(_paths.Resolve(path));
+
+    /// <summary>The managed files present on disk, as normalized relative paths, sorted.</summary>
+    public IReadOnlyList<string> ManagedFiles() => EnumerateManaged(_paths.Root, _managed);
+
+    /// <summary>
+    /// The files under <paramref name="root"/> matching the <paramref name="managed"/> globs, as normalized
+    /// relative paths, sorted; the state directory, temporary files and symbolic links are left out.
+    /// </summary>
+    public static IReadOnlyList<string> ListManagedFiles(string root, IEnumerable<string> managed) =>
+        EnumerateManaged(new VolumePaths(root).Root, CreateMatcher(managed));
+
+    /// <summary>The artifact key of a managed file.</summary>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    public ArtifactKey KeyOf(string path) => new(Namespace, _paths.Resolve(path).Name);
+
+    /// <summary>
+    /// Reads a file. For a managed file this re-validates with the store and registers this agent's view of
+    /// the version (what a later <see cref="WriteAsync"/> is checked against); a managed file present on disk
+    /// that the store never saw is adopted as its first version. Unmanaged files are read as they are (version 0).
+    /// </summary>
+    /// <exception cref="ForeignEditException">The file on disk differs from the recorded version.</exception>
+    /// <exception cref="ArtifactNotFoundException">The managed file exists neither on disk nor in the store.</exception>
+    /// <exception cref="FileNotFoundException">The unmanaged file does not exist.</exception>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    public async ValueTask<VolumeFile> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var resolved = _paths.Resolve(path);
+        if (!IsManaged(resolved))
+        {
+            var text = await File.ReadAllTextAsync(resolved.FullPath, AtomicFile.Utf8, cancellationToken).ConfigureAwait(false);
+            return new VolumeFile(resolved.Name, text, 0);
+        }
+
+        return await ReadManagedAsync(resolved, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Re-reads a managed file from the store and the disk: the recovery step after a
+    /// <see cref="StaleViewException"/>. Re-derive your change from the result, then write again.
+    /// </summary>
+    /// <inheritdoc cref="ReadAsync" path="/exception"/>
+    public ValueTask<VolumeFile> ReacquireAsync(string path, CancellationToken cancellationToken = default) => ReadAsync(path, cancellationToken);
+
+    /// <summary>
+    /// Writes a file. A managed file is written under the write grant (acquire, check the disk, replace the
+    /// file atomically, commit, release) and is refused, with nothing written, when this agent's view is
+    /// stale. An unmanaged file is replaced atomically with no coherence.
+    /// </summary>
+    /// <exception cref="StaleViewException">A peer committed since this agent last read the file: reacquire, re-derive, write again.</exception>
+    /// <exception cref="HeldByOtherException">A peer is writing the file right now; retry.</exception>
+    /// <exception cref="ForeignEditException">The file on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    public async ValueTask<VolumeFile> WriteAsync(string path, string content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ThrowIfDisposed();
+        var resolved = _paths.Resolve(path);
+        if (!IsManaged(resolved))
+        {
+            AtomicFile.Replace(resolved.FullPath, AtomicFile.Utf8.GetBytes(content));
+            return new VolumeFile(resolved.Name, content, 0);
+        }
+
+        var key = Key(resolved);
+        var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (grant.ConfigureAwait(false))
+        {
+            await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+            return await ReplaceAndCommitAsync(resolved, grant, content, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Read-modify-write of a managed file: read, take the grant, compute <paramref name="update"/> from the
+    /// file's content (null when it does not exist), replace the file, commit, release. Retries with
+    /// jittered back-off while peers hold the file or commit first, for up to <see cref="VolumeOptions.UpdateTimeout"/>.
+    /// The function may run more than once and must be free of side effects.
+    /// </summary>
+    /// <exception cref="HeldByOtherException">Peers kept the file busy through the whole timeout (the last refusal).</exception>
+    /// <exception cref="StaleViewException">Peers kept committing first through the whole timeout (the last refusal).</exception>
+    /// <exception cref="ForeignEditException">The file on disk differs from the recorded version.</exception>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    /// <exception cref="ArgumentException">The path is not managed.</exception>
+    public async ValueTask<VolumeFile> UpdateAsync(string path, Func<string?, string> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ThrowIfDisposed();
+        var resolved = RequireManaged(path);
+        var key = Key(resolved);
+        var started = _client.Time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                try
+                {
+                    await ReadManagedAsync(resolved, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArtifactNotFoundException)
+                {
+                    // Creating needs no prior view.
+                }
+
+                var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+                await using (grant.ConfigureAwait(false))
+                {
+                    var current = await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+                    var next = update(current is null ? null : AtomicFile.Utf8.GetString(current));
+                    return await ReplaceAndCommitAsync(resolved, grant, next, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (CoherenceException ex) when (ex is HeldByOtherException or StaleViewException
+                && _client.Time.GetElapsedTime(started) < _options.UpdateTimeout)
+            {
+                await Task.Delay(Backoff(attempt), _client.Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lands several managed files all or none: takes every grant (in sorted path order), checks each
+    /// file's expected version and disk content, replaces the files, then commits them in one atomic
+    /// store step. The expected versions are the guard: no prior read is needed.
+    /// </summary>
+    /// <exception cref="BatchConflictException">A member's expected version is not current; nothing was written.</exception>
+    /// <exception cref="StaleViewException">A peer committed a member between the refresh and the grant; nothing was written, retry.</exception>
+    /// <exception cref="HeldByOtherException">A peer is writing a member; nothing was written.</exception>
+    /// <exception cref="ForeignEditException">A member on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="UnsafePathException">A path escapes the root or points into <c>.coherence/</c>.</exception>
+    /// <exception cref="ArgumentException">A path is not managed, or appears twice.</exception>
+    public async ValueTask<IReadOnlyList<VolumeFile>> PublishAsync(IEnumerable<VolumePublishItem> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ThrowIfDisposed();
+        var members = items.Select(i => (Item: i, Path: RequireManaged(i.Path))).ToList();
+        if (members.Select(m => m.Path.Name).Distinct(StringComparer.Ordinal).Count() != members.Count)
+        {
+            throw new ArgumentException("A file appears more than once in the publish.", nameof(items));
+        }
+
+        var sorted = members.OrderBy(m => m.Path.Name, StringComparer.Ordinal).ToList();
+        var grants = new List<CoherenceGrant>(sorted.Count);
+        try
+        {
+            foreach (var member in sorted)
+            {
+                // The expected versions are the guard (compare-and-set), so the view is refreshed first:
+                // a member that moved is a conflict in the report, not a stale view.
+                try
+                {
+                    await _agent.ReacquireAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArtifactNotFoundException)
+                {
+                    // Creating needs no prior view.
+                }
+
+                grants.Add(await _agent.AcquireAsync(Key(member.Path), cancellationToken).ConfigureAwait(false));
+            }
+
+            // While every grant is held no version can move, so this check stays true until the commit.
+            var versionsMatch = true;
+            foreach (var member in sorted)
+            {
+                var record = await _client.Store.InspectAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
+                versionsMatch &= (record?.Version ?? 0) == member.Item.ExpectedVersion;
+                await CheckDiskUnderGrantAsync(member.Path, Key(member.Path), cancellationToken).ConfigureAwait(false);
+            }
+
+            var publish = members.Select(m => new PublishItem(Key(m.Path), m.Item.Content, m.Item.ExpectedVersion)).ToList();
+            if (versionsMatch)
+            {
+                foreach (var member in sorted)
+                {
+                    AtomicFile.Replace(member.Path.FullPath, AtomicFile.Utf8.GetBytes(member.Item.Content));
+                }
+            }
+
+            // On a mismatch the store renders the verdict (a typed per-member conflict report); it cannot
+            // land, because versions cannot move while the grants are held.
+            var views = await _agent.PublishAsync(publish, cancellationToken).ConfigureAwait(false);
+            if (!versionsMatch)
+            {
+                foreach (var member in sorted)
+                {
+                    AtomicFile.Replace(member.Path.FullPath, AtomicFile.Utf8.GetBytes(member.Item.Content));
+                }
+            }
+
+            return members.Select((m, i) => new VolumeFile(m.Path.Name, m.Item.Content, views[i].Version)).ToList();
+        }
+        finally
+        {
+            foreach (var grant in grants)
+            {
+                await grant.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adopts what is on disk as a new version of a managed file (a deleted file becomes a delete): the
+    /// explicit answer to a <see cref="ForeignEditException"/>. Returns the new version.
+    /// </summary>
+    /// <exception cref="HeldByOtherException">A peer is writing the file right now; retry.</exception>
+    /// <exception cref="ArtifactNotFoundException">The file exists neither on disk nor in the store.</exception>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    /// <exception cref="ArgumentException">The path is not managed.</exception>
+    public async ValueTask<long> AdoptAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var resolved = RequireManaged(path);
+        var key = Key(resolved);
+        try
+        {
+            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            // Nothing to be current with: acquiring creates.
+        }
+
+        var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (grant.ConfigureAwait(false))
+        {
+            var disk = AtomicFile.TryRead(resolved.FullPath);
+            if (disk is not null)
+            {
+                return await grant.CommitAsync(AtomicFile.Utf8.GetString(disk), cancellationToken).ConfigureAwait(false);
+            }
+
+            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            if (record is { Exists: true })
+            {
+                return await grant.DeleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Neither on disk nor live in the store: the read reports it.
+            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
+            return record?.Version ?? 0;
+        }
+    }
+
+    /// <summary>Leaves cleanly: releases this agent's grants and drops its entries; closes the store it owns.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _client.DisposeAsync().ConfigureAwait(false);
+        if (_ownedStore is not null)
+        {
+            await _ownedStore.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal static Matcher CreateMatcher(IEnumerable<string> globs)
+    {
+        var matcher = new Matcher(StringComparison.Ordinal);
+        foreach (var glob in globs)
+        {
+            matcher.AddInclude(glob);
+        }
+
+        matcher.AddExclude(StateDirectoryName + "/**");
+        matcher.AddExclude("**/*" + AtomicFile.TempSuffix);
+        return matcher;
+    }
+
+    /// <summary>The files under <paramref name="root"/> matching <paramref name="matcher"/>, outside the state directory, sorted.</summary>
+    internal static IReadOnlyList<string> EnumerateManaged(string root, Matcher matcher) =>
+        Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(name => matcher.Match(name).HasMatches)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private static SqliteDirectoryStore OpenDefaultStore(string stateDirectory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(stateDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return new SqliteDirectoryStore(new SqliteStoreOptions { Path = Path.Combine(stateDirectory, DatabaseFileName) });
+    }
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        var ceiling = Math.Min(100, 2 << Math.Min(attempt, 6));
+        return TimeSpan.FromMilliseconds(1 + Random.Shared.Next(ceiling));
+    }
+
+    private static ArtifactKey Key(ResolvedPath path) => new(Namespace, path.Name);
+
+    private bool IsManaged(ResolvedPath path) => _managed.Match(path.Name).HasMatches;
+
+    private ResolvedPath RequireManaged(string path)
+    {
+        var resolved = _paths.Resolve(path);
+        return IsManaged(resolved)
+            ? resolved
+            : throw new ArgumentException($"'{resolved.Name}' is not managed by this volume (managed: {string.Join(", ", _options.Managed)}).", nameof(path));
+    }
+
+    private async ValueTask<VolumeFile> ReadManagedAsync(ResolvedPath path, CancellationToken cancellationToken)
+    {
+        var key = Key(path);
+        var started = _client.Time.GetTimestamp();
+        var lastSeen = -1L;
+        while (true)
+        {
+            ArtifactView view;
+            try
+            {
+                view = await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArtifactNotFoundException missing)
+            {
+                var untracked = AtomicFile.TryRead(path.FullPath);
+                if (untracked is null)
+                {
+                    throw;
+                }
+
+                if (missing.TombstoneVersion != 0)
+                {
+                    throw new ForeignEditException(path.Name, null, AtomicFile.Hash(untracked));
+                }
+
+                await AdoptUntrackedAsync(key, untracked, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var disk = AtomicFile.TryRead(path.FullPath);
+            var actual = AtomicFile.Hash(disk);
+            if (actual == view.ContentHash)
+            {
+                return new VolumeFile(path.Name, AtomicFile.Utf8.GetString(disk!), view.Version);
+            }
+
+            // A peer's write may be in flight (file replaced, commit not yet landed) or may have landed
+            // between the two reads: wait while the store shows either, then report what remains.
+            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            // The wait restarts whenever the store moved, so a busy file is not mistaken for a foreign edit.
+            var peerActive = record is not null && (record.Version != view.Version || (record.GrantHolder is { } holder && holder != _agent.Id));
+            if (record is not null && record.Version != lastSeen)
+            {
+                lastSeen = record.Version;
+                started = _client.Time.GetTimestamp();
+            }
+
+            if (!peerActive || _client.Time.GetElapsedTime(started) >= _options.InFlightWait)
+            {
+                throw new ForeignEditException(path.Name, view.ContentHash, actual);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _client.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A managed file the store never saw becomes version 1; losing that race to a peer is fine.</summary>
+    private async ValueTask AdoptUntrackedAsync(ArtifactKey key, byte[] content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _agent.WriteCasAsync(key, AtomicFile.Utf8.GetString(content), 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoherenceException ex) when (ex is VersionConflictException or HeldByOtherException)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _client.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Under the grant: the disk must hold exactly the recorded version. Returns the disk's bytes.</summary>
+    private async ValueTask<byte[]?> CheckDiskUnderGrantAsync(ResolvedPath path, ArtifactKey key, CancellationToken cancellationToken)
+    {
+        var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+        var expected = record is { Exists: true } ? record.ContentHash : null;
+        var disk = AtomicFile.TryRead(path.FullPath);
+        var actual = AtomicFile.Hash(disk);
+        return actual == expected ? disk : throw new ForeignEditException(path.Name, expected, actual);
+    }
+
+    private static async ValueTask<VolumeFile> ReplaceAndCommitAsync(ResolvedPath path, CoherenceGrant grant, string content, CancellationToken cancellationToken)
+    {
+        AtomicFile.Replace(path.FullPath, AtomicFile.Utf8.GetBytes(content));
+        var version = await grant.CommitAsync(content, cancellationToken).ConfigureAwait(false);
+        return new VolumeFile(path.Name, content, version);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+}

@@ -1,0 +1,15 @@
+using AgentCoherence.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCoherence.Redis.Tests;
+
+/// <summary>
+/// 10,000 random operations per seed on the in-memory reference and on Redis: every result (refusal
+/// data, signal order, sweep order) and every record must be identical after every step. This is what
+/// keeps the Lua scripts from drifting from CoherenceRules.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisDifferentialTests(RedisFixture redis) : StoreDifferentialTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time));
+}

@@ -1,0 +1,69 @@
+using AgentCoherence.Testing.Servers;
+using StackExchange.Redis;
+
+namespace AgentCoherence.Redis.Tests;
+
+/// <summary>
+/// One Redis server (<see cref="RedisServerFixture"/>) and one shared multiplexer for the whole test
+/// project. Each test gets its own key prefix, so tests never see each other's keys.
+/// </summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    private IConnectionMultiplexer? _connection;
+
+    public RedisServerFixture Server { get; } = new();
+
+    /// <summary>The shared multiplexer (one per process, as in production).</summary>
+    public IConnectionMultiplexer Connection
+    {
+        get
+        {
+            Server.SkipIfUnavailable();
+            return _connection!;
+        }
+    }
+
+    public string ConnectionString
+    {
+        get
+        {
+            Server.SkipIfUnavailable();
+            return Server.ConnectionString!;
+        }
+    }
+
+    public static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
+
+    /// <summary>A store over the shared multiplexer with a fresh key prefix.</summary>
+    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null) =>
+        new(Connection, new RedisStoreOptions { KeyPrefix = prefix ?? NewPrefix() }, time);
+
+    /// <summary>A second, separate multiplexer (another coordinator instance); the caller disposes it.</summary>
+    public async Task<ConnectionMultiplexer> ConnectSeparatelyAsync(string? connectionString = null) =>
+        await ConnectionMultiplexer.ConnectAsync(connectionString ?? ConnectionString);
+
+    public async Task InitializeAsync()
+    {
+        await Server.InitializeAsync();
+        if (Server.ConnectionString is { } connectionString)
+        {
+            _connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        await Server.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}

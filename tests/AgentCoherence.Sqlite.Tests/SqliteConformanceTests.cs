@@ -1,0 +1,20 @@
+using AgentCoherence.Sqlite;
+using AgentCoherence.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCoherence.Sqlite.Tests;
+
+/// <summary>The shared store conformance suite, on a fresh SQLite file per test (default options: WAL, synchronous FULL).</summary>
+public sealed class SqliteConformanceTests : DirectoryStoreConformanceTests
+{
+    private readonly TempDirectory _directory = new();
+
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) =>
+        Task.FromResult<IDirectoryStore>(new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("coherence.db") }, time));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}

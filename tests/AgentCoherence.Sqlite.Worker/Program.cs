@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+using AgentCoherence;
+using AgentCoherence.Sqlite;
+
+// Usage (every command prints one line per event on stdout, for the test that started it):
+//   increment <db> <count> <agent>...        each agent makes <count> CAS increments of key counter (retrying conflicts); prints DONE <agent> <conflicts>
+//   hold <db> <agent> <key>                  reads and acquires <key>, prints HELD v<version>, waits for a line on stdin, commits under the grant, prints COMMIT <Ok|reason>
+//   reclaim <db> <agent> <key> <timeoutMs>   sweeps with a heartbeat timeout of <timeoutMs> until <key> is reclaimed (prints RECLAIMED <agent> <trigger> <epoch>), then reads and CAS-commits (prints COMMITTED v<version>)
+//   churn <db> <agent> <key> <bytes>         commits ever-larger counters as <bytes>-byte blobs forever; prints V <version> after each commit
+var command = args.Length > 0 ? args[0] : "";
+var store = args.Length > 1 ? Open(args[1]) : null;
+try
+{
+    return command switch
+    {
+        "increment" => await Increment(store!, int.Parse(args[2], CultureInfo.InvariantCulture), args[3..]),
+        "hold" => await Hold(store!, new AgentId(args[2]), ArtifactKey.Of(args[3])),
+        "reclaim" => await Reclaim(store!, new AgentId(args[2]), ArtifactKey.Of(args[3]), TimeSpan.FromMilliseconds(int.Parse(args[4], CultureInfo.InvariantCulture))),
+        "churn" => await Churn(store!, new AgentId(args[2]), ArtifactKey.Of(args[3]), int.Parse(args[4], CultureInfo.InvariantCulture)),
+        _ => Usage(),
+    };
+}
+finally
+{
+    store?.Dispose();
+}
+
+static SqliteDirectoryStore Open(string path) =>
+    new(new SqliteStoreOptions { Path = path, Synchronous = SqliteSynchronousMode.Normal, BusyTimeout = TimeSpan.FromSeconds(10) });
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: increment|hold|reclaim|churn <db> ...");
+    return 2;
+}
+
+static ContentPayload Text(string text) => ContentPayload.Create(Encoding.UTF8.GetBytes(text), 1);
+
+static async Task<int> Increment(SqliteDirectoryStore shared, int count, string[] agents)
+{
+    var key = ArtifactKey.Of("counter");
+    var path = shared.DataSource;
+
+    // One store (one connection) per writer, so the writers of one process contend through SQLite's lock too.
+    var writers = agents.Select(name => Task.Run(async () =>
+    {
+        using var store = Open(path);
+        var agent = new AgentId(name);
+        await store.RegisterAgentAsync(agent);
+        var conflicts = 0;
+        for (var done = 0; done < count;)
+        {
+            var read = await store.ReadAsync(agent, key);
+            var value = read.Refusal is null ? long.Parse(Encoding.UTF8.GetString(read.Content!), CultureInfo.InvariantCulture) : 0;
+
+            // Think between the read and the write, as an agent does, so that peers get in between.
+            await Task.Delay(Random.Shared.Next(0, 2));
+            var result = await store.CommitCasAsync(agent, key, Text((value + 1).ToString(CultureInfo.InvariantCulture)), read.Version);
+            if (result.Succeeded)
+            {
+                done++;
+            }
+            else if (result.Refusal!.IsRetryable)
+            {
+                conflicts++;
+            }
+            else
+            {
+                throw new InvalidOperationException($"{agent}: {result.Refusal}");
+            }
+        }
+
+        Console.WriteLine($"DONE {agent} {conflicts}");
+    })).ToArray();
+    await Task.WhenAll(writers);
+    return 0;
+}
+
+static async Task<int> Hold(SqliteDirectoryStore store, AgentId agent, ArtifactKey key)
+{
+    await store.RegisterAgentAsync(agent);
+    await store.ReadAsync(agent, key);
+    var acquired = await store.AcquireAsync(agent, key);
+    if (!acquired.Succeeded)
+    {
+        Console.WriteLine($"ACQUIRE {acquired.Refusal!.Reason}");
+        return 1;
+    }
+
+    // A zombie: it holds the grant and sends no heartbeat until told to write.
+    Console.WriteLine($"HELD v{acquired.Version}");
+    await Console.In.ReadLineAsync();
+    var commit = await store.CommitAsync(agent, key, Text("from the zombie"));
+    Console.WriteLine($"COMMIT {(commit.Succeeded ? "Ok" : commit.Refusal!.Reason.ToString())}");
+    return 0;
+}
+
+static async Task<int> Reclaim(SqliteDirectoryStore store, AgentId agent, ArtifactKey key, TimeSpan heartbeatTimeout)
+{
+    await store.RegisterAgentAsync(agent);
+    var policy = new SweepPolicy(heartbeatTimeout, TimeSpan.FromHours(1), null);
+    for (var attempt = 0; attempt < 200; attempt++)
+    {
+        await store.HeartbeatAsync(agent);
+        var swept = await store.SweepAsync(policy);
+        if (swept.Reclaimed.FirstOrDefault(r => r.Key == key) is { } reclaimed)
+        {
+            Console.WriteLine($"RECLAIMED {reclaimed.Agent} {reclaimed.Info.TriggerName} {reclaimed.Info.Epoch}");
+            var read = await store.ReadAsync(agent, key);
+            var result = await store.CommitCasAsync(agent, key, Text("from the live writer"), read.Version);
+            Console.WriteLine(result.Succeeded ? $"COMMITTED v{result.Version}" : $"CAS {result.Refusal!.Reason}");
+            return result.Succeeded ? 0 : 1;
+        }
+
+        await Task.Delay(50);
+    }
+
+    Console.WriteLine("NOT RECLAIMED");
+    return 1;
+}
+
+static async Task<int> Churn(SqliteDirectoryStore store, AgentId agent, ArtifactKey key, int bytes)
+{
+    await store.RegisterAgentAsync(agent);
+    var blob = new byte[bytes];
+    while (true)
+    {
+        var read = await store.ReadAsync(agent, key);
+        var next = read.Refusal is null ? long.Parse(Encoding.ASCII.GetString(read.Content!, 0, 20), CultureInfo.InvariantCulture) + 1 : 1;
+
+        // The counter heads the blob; the rest changes with it, so every page of every version differs.
+        Encoding.ASCII.GetBytes(next.ToString("D20", CultureInfo.InvariantCulture)).CopyTo(blob, 0);
+        blob.AsSpan(20).Fill((byte)(next % 251));
+        var result = await store.CommitCasAsync(agent, key, ContentPayload.Create(blob, bytes / 4), read.Version);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"{agent}: {result.Refusal}");
+        }
+
+        Console.WriteLine($"V {result.Version}");
+    }
+}

@@ -1,0 +1,27 @@
+namespace AgentCoherence.Volume.Tests;
+
+/// <summary>A fresh directory under the system temp directory, deleted with everything in it on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentcoherence-volume-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed worker may still be closing a file; the OS temp cleaner takes the rest.
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using StackExchange.Redis;
+
+namespace AgentCoherence.Redis;
+
+/// <summary>
+/// The key layout (README.md, "Key layout"). An artifact's two keys share the hash tag
+/// <c>{storeKey}</c>; <see cref="ArtifactKey.StoreKey"/> escapes braces, so a name cannot form a tag
+/// of its own. The sweep and forget scripts rebuild the same names from the prefix in Lua.
+/// </summary>
+internal sealed class RedisKeys
+{
+    public RedisKeys(string prefix)
+    {
+        Prefix = prefix;
+        Agents = prefix + "agents";
+        Granted = prefix + "granted";
+    }
+
+    public string Prefix { get; }
+
+    /// <summary>Hash: agent id → last heartbeat (19-digit UTC ticks).</summary>
+    public RedisKey Agents { get; }
+
+    /// <summary>Set: store keys of the artifacts whose grant is held (what the sweep must look at).</summary>
+    public RedisKey Granted { get; }
+
+    /// <summary>Hash: the artifact's record (version, epoch, content, ...).</summary>
+    public RedisKey Record(ArtifactKey key) => Prefix + "{" + key.StoreKey + "}:rec";
+
+    /// <summary>Hash: agent id → the agent's holder entry for the artifact.</summary>
+    public RedisKey Holders(ArtifactKey key) => Prefix + "{" + key.StoreKey + "}:holders";
+
+    /// <summary>Set: store keys of the artifacts where the agent has a holder entry (for forget and pruning).</summary>
+    public RedisKey Touched(AgentId agent) => Prefix + "touched:" + agent.Value;
+
+    /// <summary>True when the prefix holds a Redis Cluster hash tag: a '{' followed later by '}' with something between.</summary>
+    public static bool HasHashTag(string prefix)
+    {
+        var open = prefix.IndexOf('{', StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return false;
+        }
+
+        var close = prefix.IndexOf('}', open + 1);
+        return close > open + 1;
+    }
+}

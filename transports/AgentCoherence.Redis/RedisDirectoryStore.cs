@@ -1,0 +1,340 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace AgentCoherence.Redis;
+
+/// <summary>
+/// The directory store in Redis. Every protocol operation is one Lua script: the version CAS, the
+/// holder check, the epoch fence, tombstones and the signal list are all decided inside it, so each
+/// operation is one atomic round trip and fencing holds across every coordinator that shares the
+/// Redis. The scripts implement <see cref="CoherenceRules"/> exactly (the differential test compares
+/// them step by step). Time comes from the store's <see cref="TimeProvider"/> and is passed to the
+/// scripts, so every host and every test controls it.
+/// </summary>
+/// <remarks>
+/// A write whose connection fails mid-flight (connection lost, timeout) throws
+/// <see cref="OutcomeUnknownException"/>: it landed once or not at all; re-read to tell. Cancellation
+/// is honoured before a command is sent; a command already sent is never abandoned.
+/// </remarks>
+public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
+{
+    private static readonly ArtifactKey UnknownAgentKey = new("#", "#");
+    private readonly IConnectionMultiplexer _connection;
+    private readonly bool _ownsConnection;
+    private readonly IDatabase _database;
+    private readonly RedisScripts _scripts;
+    private readonly RedisKeys _keys;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a store over a shared connection (the store does not dispose it).</summary>
+    /// <param name="connection">The process's multiplexer; one per process is the StackExchange.Redis rule.</param>
+    /// <param name="options">Key prefix and database.</param>
+    /// <param name="timeProvider">The clock for grant, commit and heartbeat times; <see cref="TimeProvider.System"/> when null.</param>
+    public RedisDirectoryStore(IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider? timeProvider = null)
+        : this(connection, options, timeProvider, ownsConnection: false)
+    {
+    }
+
+    private RedisDirectoryStore(IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider? timeProvider, bool ownsConnection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.KeyPrefix);
+        _connection = connection;
+        _ownsConnection = ownsConnection;
+        _database = connection.GetDatabase(options.Database);
+        _keys = new RedisKeys(options.KeyPrefix);
+        _scripts = new RedisScripts(connection, options.KeyPrefix);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Connects with <see cref="RedisStoreOptions.ConnectionString"/> and returns a store that owns (and disposes) the connection.</summary>
+    public static async Task<RedisDirectoryStore> ConnectAsync(RedisStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var connection = await ConnectionMultiplexer.ConnectAsync(ConfigurationOptions.Parse(options.ConnectionString)).ConfigureAwait(false);
+        return new RedisDirectoryStore(connection, options, timeProvider, ownsConnection: true);
+    }
+
+    /// <summary>How many times the scripts had to be loaded again after a server answered NOSCRIPT.</summary>
+    internal int ScriptReloads => _scripts.Reloads;
+
+    /// <inheritdoc />
+    public async ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await RunAsync(RedisScripts.Register, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await RunAsync(RedisScripts.Heartbeat, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
+        return (long)result == 1 ? null : new Refusal(RefusalReason.UnknownAgent, UnknownAgentKey, 0) { Agent = agent };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = (RedisResult[])(await RunAsync(
+            RedisScripts.Read,
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent)],
+            [agent.Value, knownVersion.ToString(CultureInfo.InvariantCulture), key.StoreKey]).ConfigureAwait(false))!;
+        var refusal = Replies.Refusal(reply[0], key, agent);
+        if (reply.Length == 1)
+        {
+            return new ReadResult { Refusal = refusal };
+        }
+
+        var included = (string?)reply[2] == "1";
+        return new ReadResult
+        {
+            Refusal = refusal,
+            Version = Replies.Long(reply[1]),
+            ContentIncluded = included,
+            Content = included ? (byte[]?)reply[3] ?? [] : null,
+            ContentHash = Replies.Text(reply[4]),
+            SizeTokens = (int)Replies.Long(reply[5]),
+            LastWriter = Replies.Agent(reply[6]),
+            CommittedAt = Replies.Time(reply[7]),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = (RedisResult[])(await RunWriteAsync(
+            "Acquire",
+            key,
+            RedisScripts.Acquire,
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent), _keys.Granted],
+            [agent.Value, Now(), key.StoreKey]).ConfigureAwait(false))!;
+        return Replies.Write(reply, key, agent, SignalKind.Commit);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        return CommitUnderGrantAsync("Commit", agent, key, content, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        return CommitCasCoreAsync("CommitCas", agent, key, content, expectedVersion, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One script over every member's keys. On Redis Cluster all keys must be in one slot, which the
+    /// hash tag the Cluster rule puts in <see cref="RedisStoreOptions.KeyPrefix"/> guarantees.
+    /// Members must name distinct artifacts.
+    /// </remarks>
+    public async ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (members.Count == 0)
+        {
+            return new CommitAllResult([], [], []);
+        }
+
+        var keys = new RedisKey[2 + (2 * members.Count)];
+        var args = new RedisValue[2 + (5 * members.Count)];
+        keys[0] = _keys.Agents;
+        keys[1] = _keys.Touched(agent);
+        args[0] = agent.Value;
+        args[1] = Now();
+        var distinct = new HashSet<ArtifactKey>();
+        for (var i = 0; i < members.Count; i++)
+        {
+            var member = members[i] ?? throw new CoherenceArgumentException(nameof(members), $"Member {i} is null.");
+            if (!distinct.Add(member.Key))
+            {
+                throw new CoherenceArgumentException(nameof(members), $"A batch must not name the same artifact twice ('{member.Key}').");
+            }
+
+            keys[2 + (2 * i)] = _keys.Record(member.Key);
+            keys[3 + (2 * i)] = _keys.Holders(member.Key);
+            var at = 2 + (5 * i);
+            args[at] = member.Key.StoreKey;
+            args[at + 1] = member.ExpectedVersion.ToString(CultureInfo.InvariantCulture);
+            args[at + 2] = member.Content.Hash;
+            args[at + 3] = member.Content.SizeTokens.ToString(CultureInfo.InvariantCulture);
+            args[at + 4] = member.Content.Bytes;
+        }
+
+        var reply = (RedisResult[])(await RunWriteAsync("CommitAll", members[0].Key, RedisScripts.CommitAll, keys, args).ConfigureAwait(false))!;
+        var refusalReplies = (RedisResult[])reply[0]!;
+        var versionReplies = (RedisResult[])reply[1]!;
+        var signalReplies = (RedisResult[])reply[2]!;
+        var refusals = new Refusal?[members.Count];
+        var versions = new long[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            refusals[i] = Replies.Refusal(refusalReplies[i], members[i].Key, agent);
+            versions[i] = Replies.Long(versionReplies[i]);
+        }
+
+        var signals = new InvalidationSignal[signalReplies.Length / 2];
+        for (var i = 0; i < signals.Length; i++)
+        {
+            var member = (int)Replies.Long(signalReplies[2 * i]);
+            signals[i] = new InvalidationSignal(members[member].Key, versions[member], agent, SignalKind.Commit, Replies.Agent(signalReplies[(2 * i) + 1])!.Value);
+        }
+
+        return new CommitAllResult(refusals, versions, signals);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return expectedVersion is { } expected
+            ? CommitCasCoreAsync("Delete", agent, key, null, expected, cancellationToken)
+            : CommitUnderGrantAsync("Delete", agent, key, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await RunWriteAsync("Release", key, RedisScripts.Release, [_keys.Holders(key), _keys.Granted], [agent.Value, key.StoreKey]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await RunAsync(RedisScripts.Forget, [_keys.Agents, _keys.Touched(agent), _keys.Granted], [agent.Value, _keys.Prefix]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One script: it visits the artifacts in the granted set and, when pruning, the artifacts the
+    /// silent agents touched, in store key order. Safe to run from every host at once.
+    /// </remarks>
+    public async ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow();
+        var prune = policy.PruneSilentAfter is { } after;
+        RedisValue[] args =
+        [
+            _keys.Prefix,
+            Ticks(now),
+            Threshold(now, policy.HeartbeatTimeout),
+            Threshold(now, policy.MaxHold),
+            prune ? "1" : "0",
+            prune ? Threshold(now, policy.PruneSilentAfter!.Value) : string.Empty,
+        ];
+        var reply = (RedisResult[])(await RunAsync(RedisScripts.Sweep, [_keys.Agents, _keys.Granted], args).ConfigureAwait(false))!;
+        var flat = (RedisResult[])reply[0]!;
+        var reclaimed = new List<Reclamation>(flat.Length / 5);
+        var signals = new List<InvalidationSignal>(flat.Length / 5);
+        for (var i = 0; i + 4 < flat.Length; i += 5)
+        {
+            var key = ArtifactKey.FromStoreKey((string)flat[i]!);
+            var holder = Replies.Agent(flat[i + 1])!.Value;
+            var trigger = (string?)flat[i + 2] == "heartbeat" ? ReclaimTrigger.Heartbeat : ReclaimTrigger.MaxHold;
+            reclaimed.Add(new Reclamation(key, holder, new ReclaimInfo(trigger, now, Replies.Long(flat[i + 3]))));
+            signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder));
+        }
+
+        return new SweepResult(reclaimed, (int)Replies.Long(reply[1]), signals);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await RunAsync(RedisScripts.Inspect, [_keys.Record(key), _keys.Holders(key)], []).ConfigureAwait(false);
+        return result.IsNull ? null : Replies.Record(key, (RedisResult[])result!);
+    }
+
+    /// <summary>Disposes the connection when the store created it (<see cref="ConnectAsync"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ticks as the scripts store them: 19 zero-padded digits, so equal-width strings compare as numbers.</summary>
+    internal static string Ticks(DateTimeOffset time) => time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+
+    // "now - since >= limit" is "since <= now - limit", computed here in exact 64-bit arithmetic.
+    // Empty when no real time can be that old (the limit is longer than the clock's whole range).
+    private static string Threshold(DateTimeOffset now, TimeSpan limit)
+    {
+        if (limit.Ticks > now.UtcTicks)
+        {
+            return string.Empty;
+        }
+
+        var threshold = limit.Ticks < 0 && now.UtcTicks > long.MaxValue + limit.Ticks ? long.MaxValue : now.UtcTicks - limit.Ticks;
+        return threshold.ToString("D19", CultureInfo.InvariantCulture);
+    }
+
+    private string Now() => Ticks(_time.GetUtcNow());
+
+    private async ValueTask<WriteResult> CommitUnderGrantAsync(string operation, AgentId agent, ArtifactKey key, ContentPayload? content, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = (RedisResult[])(await RunWriteAsync(
+            operation,
+            key,
+            RedisScripts.Commit,
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key)],
+            content is null
+                ? [agent.Value, Now(), "d"]
+                : [agent.Value, Now(), "c", content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false))!;
+        return Replies.Write(reply, key, agent, content is null ? SignalKind.Delete : SignalKind.Commit);
+    }
+
+    private async ValueTask<WriteResult> CommitCasCoreAsync(string operation, AgentId agent, ArtifactKey key, ContentPayload? content, long expectedVersion, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var expected = expectedVersion.ToString(CultureInfo.InvariantCulture);
+        var reply = (RedisResult[])(await RunWriteAsync(
+            operation,
+            key,
+            RedisScripts.CommitCas,
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent)],
+            content is null
+                ? [agent.Value, Now(), "d", expected, key.StoreKey]
+                : [agent.Value, Now(), "c", expected, key.StoreKey, content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false))!;
+        return Replies.Write(reply, key, agent, content is null ? SignalKind.Delete : SignalKind.Commit);
+    }
+
+    private Task<RedisResult> RunAsync(RedisScripts.Script script, RedisKey[] keys, RedisValue[] args) =>
+        _scripts.RunAsync(_database, script, keys, args);
+
+    // The connection failed while the script may have been sent: it ran once or not at all.
+    private async Task<RedisResult> RunWriteAsync(string operation, ArtifactKey key, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new OutcomeUnknownException(key, operation, ex);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace AgentCoherence.Redis;
+
+/// <summary>
+/// Settings of the Redis directory store, bound from the <c>AgentCoherence:Redis</c> configuration
+/// section by <c>UseRedis(IConfiguration)</c> or set in code with <c>UseRedis(options => ...)</c>.
+/// </summary>
+public sealed class RedisStoreOptions
+{
+    /// <summary>The configuration section name, under <c>AgentCoherence</c>.</summary>
+    public const string SectionName = "Redis";
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string, passed unchanged to <c>ConfigurationOptions.Parse</c>:
+    /// endpoints, <c>password=</c>, <c>user=</c>, <c>ssl=true</c>, <c>sslHost=</c>, <c>abortConnect=</c> and so on.
+    /// Default <c>localhost:6379</c>.
+    /// </summary>
+    public string ConnectionString { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// Prepended to every key the store writes, so several deployments can share one Redis. On Redis
+    /// Cluster it must hold a hash tag (for example <c>{team-a}coherence:</c>) so that every key lands
+    /// in one slot; the store refuses to start on Cluster without one. Default <c>agentcoherence:</c>.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "agentcoherence:";
+
+    /// <summary>The Redis database number; -1 (the default) uses the connection's default database.</summary>
+    public int Database { get; set; } = -1;
+}

@@ -1,0 +1,188 @@
+-- Shared helpers, prepended to every script when it is loaded (Redis scripts cannot include files).
+-- Each script mirrors one method of CoherenceRules (src/AgentCoherence/Protocol/CoherenceRules.cs):
+-- same checks in the same order, same refusal data, same state changes, same signals.
+--
+-- Data (see README.md, "Key layout"):
+--   rec hash      v (version) t ('1' tombstone) e (owner epoch) c (content) h (sha-256 hex)
+--                 s (size in tokens) w (last writer) at (committed at)
+--   holders hash  agent id -> 'state|view|readEpoch|grantedAt|reclaimTrigger|reclaimAt|reclaimEpoch'
+--                 (state is M, E, S or I; an empty field is null)
+-- Times are UTC ticks as 19-digit zero-padded decimal strings: ticks (~6.4e17) exceed 2^53, so they
+-- are never turned into Lua numbers whole; scripts only copy and compare them. Versions and epochs
+-- are Lua numbers (exact up to 2^53).
+
+local STALE_VIEW, HELD_BY_OTHER, NOT_OWNER, VERSION_CONFLICT, STALE_EPOCH, NOT_FOUND, AHEAD, UNKNOWN_AGENT = 1, 2, 3, 4, 5, 6, 7, 8
+
+local function fmt(n)
+  return string.format('%d', n)
+end
+
+-- The rules' order for agent ids and store keys: ordinal on UTF-16 code units (string.CompareOrdinal).
+-- Lua's '<' on strings uses strcoll, which depends on the server's locale, so compare bytes here.
+-- UTF-8 byte order equals code point order, which differs from UTF-16 order only where a character
+-- above U+FFFF (UTF-8 lead byte F0..F4, a surrogate pair in UTF-16) meets one in U+E000..U+FFFF
+-- (lead byte EE or EF): in UTF-16 the surrogates sort first. The first differing byte of two valid
+-- UTF-8 strings is either a lead byte in both or a continuation byte in both, so ranking the lead
+-- bytes EE and EF above F0..F4 reproduces UTF-16 ordinal order exactly.
+local function utf16_rank(b)
+  if b == 0xEE or b == 0xEF then return b + 0x10 end
+  return b
+end
+
+local function ordinal_lt(a, b)
+  local n = #a
+  if #b < n then n = #b end
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return utf16_rank(x) < utf16_rank(y) end
+  end
+  return #a < #b
+end
+
+-- a <= b for two 19-digit tick strings, compared in two exact halves.
+local function ticks_le(a, b)
+  local ah, bh = tonumber(string.sub(a, 1, 10)), tonumber(string.sub(b, 1, 10))
+  if ah ~= bh then return ah < bh end
+  return tonumber(string.sub(a, 11)) <= tonumber(string.sub(b, 11))
+end
+
+-- One pattern match per entry: much cheaper in Lua 5.1 than splitting field by field.
+local ENTRY = '^(%a)|(%-?%d+)|(%-?%d*)|(%d*)|([%a_]*)|(%d*)|(%-?%d*)$'
+
+local function decode(raw)
+  local st, view, re, gr, rt, ra, rep = string.match(raw, ENTRY)
+  local read_epoch = nil
+  if re ~= '' then read_epoch = tonumber(re) end
+  return { st = st, view = tonumber(view), re = read_epoch, gr = gr, rt = rt, ra = ra, rep = rep }
+end
+
+local function new_entry()
+  return { st = 'I', view = 0, re = nil, gr = '', rt = '', ra = '', rep = '' }
+end
+
+local function encode(e)
+  local re = ''
+  if e.re then re = fmt(e.re) end
+  return e.st .. '|' .. fmt(e.view) .. '|' .. re .. '|' .. e.gr .. '|' .. e.rt .. '|' .. e.ra .. '|' .. e.rep
+end
+
+local function holds(e)
+  return e.st == 'E' or e.st == 'M'
+end
+
+local function load_record(key)
+  local r = redis.call('HMGET', key, 'v', 't', 'e')
+  if not r[1] then return nil end
+  return { v = tonumber(r[1]), tomb = r[2] == '1', e = tonumber(r[3]) }
+end
+
+local function exists(rec)
+  return rec.v > 0 and not rec.tomb
+end
+
+-- The holders in agent order (ordinal), and the same entries by agent.
+local function load_holders(key)
+  local flat = redis.call('HGETALL', key)
+  local list, by = {}, {}
+  for i = 1, #flat, 2 do
+    local h = { agent = flat[i], e = decode(flat[i + 1]) }
+    list[#list + 1] = h
+    by[h.agent] = h.e
+  end
+  if #list > 1 then
+    table.sort(list, function(x, y) return ordinal_lt(x.agent, y.agent) end)
+  end
+  return list, by
+end
+
+-- HSET key f1 v1 f2 v2 ..., in bounded chunks (unpack is limited by the Lua C stack).
+local function hset_pairs(key, flat)
+  if #flat == 0 then return end
+  if #flat <= 800 then
+    redis.call('HSET', key, unpack(flat))
+    return
+  end
+  local i = 1
+  while i <= #flat do
+    local last = i + 799
+    if last > #flat then last = #flat end
+    redis.call('HSET', key, unpack(flat, i, last))
+    i = last + 1
+  end
+end
+
+-- A refusal as the store returns it; C# turns it into a Refusal. Absent values are ''.
+local function refusal(code, cur, t)
+  t = t or {}
+  local re = ''
+  if t.re then re = fmt(t.re) end
+  local tomb = '0'
+  if t.tomb then tomb = '1' end
+  return { code, fmt(cur), t.caller or '', t.holder or '', t.since or '', re, fmt(t.oe or 0), t.rt or '', t.ra or '', t.rep or '', tomb }
+end
+
+local function held_by_other(list, agent, rec)
+  for _, h in ipairs(list) do
+    if h.agent ~= agent and holds(h.e) then
+      return refusal(HELD_BY_OTHER, rec.v, { holder = h.agent, since = h.e.gr, oe = rec.e })
+    end
+  end
+  return nil
+end
+
+local function stale_epoch(rec, e)
+  return refusal(STALE_EPOCH, rec.v, { re = e.re, oe = rec.e, rt = e.rt, ra = e.ra, rep = e.rep })
+end
+
+-- The CommitCas checks, in order. Returns the refusal, or nil plus the loaded holders.
+local function check_cas(known, rec, holders_key, agent, expected_s)
+  if not known then return refusal(UNKNOWN_AGENT, 0) end
+  local v = 0
+  if rec then v = rec.v end
+  local expected = tonumber(expected_s)
+  if expected > v or expected < 0 then return refusal(AHEAD, v, { caller = expected_s }) end
+  if not rec then return nil, {}, {} end
+  if expected < v then return refusal(VERSION_CONFLICT, v, { caller = expected_s, oe = rec.e }) end
+  local list, by = load_holders(holders_key)
+  local held = held_by_other(list, agent, rec)
+  if held then return held end
+  local entry = by[agent]
+  if entry and entry.re and entry.re < rec.e then return stale_epoch(rec, entry) end
+  return nil, list, by
+end
+
+-- A successful commit (content) or delete (content == nil): version + 1, the committer keeps its
+-- grant as M when keep is true and it holds one (else S), every non-I peer becomes I. Returns the
+-- peers to signal, in agent order.
+local function apply(rec_key, holders_key, rec, list, agent, entry, content, now, keep)
+  rec.v = rec.v + 1
+  if content then
+    redis.call('HSET', rec_key, 'v', fmt(rec.v), 't', '0', 'e', fmt(rec.e), 'c', content.bytes, 'h', content.hash, 's', content.size, 'w', agent, 'at', now)
+  else
+    redis.call('HSET', rec_key, 'v', fmt(rec.v), 't', '1', 'e', fmt(rec.e), 's', '0', 'w', agent, 'at', now)
+    redis.call('HDEL', rec_key, 'c', 'h')
+  end
+
+  if keep and holds(entry) then
+    entry.st = 'M'
+  else
+    entry.st = 'S'
+    entry.gr = ''
+  end
+  entry.view = rec.v
+
+  local updates = { agent, encode(entry) }
+  local signals = {}
+  for _, h in ipairs(list) do
+    if h.agent ~= agent and h.e.st ~= 'I' then
+      h.e.st = 'I'
+      h.e.gr = ''
+      updates[#updates + 1] = h.agent
+      updates[#updates + 1] = encode(h.e)
+      signals[#signals + 1] = h.agent
+    end
+  end
+  hset_pairs(holders_key, updates)
+  return signals
+end
+

@@ -1,0 +1,44 @@
+-- CoherenceRules.Acquire: HeldByOther, then StaleView for an existing artifact the caller does not
+-- see at its current version; on success the caller is E with the owner epoch captured.
+-- KEYS: agents, rec, holders, touched(agent), granted   ARGV: agent, now, storeKey
+-- Returns { refusal|false, version }
+local agent, now, sk = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HEXISTS', KEYS[1], agent) == 0 then
+  return { refusal(UNKNOWN_AGENT, 0), '0' }
+end
+
+local rec = load_record(KEYS[2])
+local created = false
+if not rec then
+  rec = { v = 0, tomb = false, e = 0 }
+  created = true
+end
+
+local list, by = load_holders(KEYS[3])
+local held = held_by_other(list, agent, rec)
+if held then return { held, fmt(rec.v) } end
+
+local entry = by[agent]
+if entry and holds(entry) then return { false, fmt(rec.v) } end
+
+if exists(rec) then
+  if not (entry and entry.st ~= 'I' and entry.view == rec.v) then
+    local caller = '0'
+    if entry then caller = fmt(entry.view) end
+    return { refusal(STALE_VIEW, rec.v, { caller = caller, oe = rec.e }), fmt(rec.v) }
+  end
+end
+
+if not entry then
+  entry = new_entry()
+  redis.call('SADD', KEYS[4], sk)
+end
+if not exists(rec) then entry.view = rec.v end
+entry.st = 'E'
+entry.re = rec.e
+entry.gr = now
+
+if created then redis.call('HSET', KEYS[2], 'v', '0', 't', '0', 'e', '0') end
+redis.call('HSET', KEYS[3], agent, encode(entry))
+redis.call('SADD', KEYS[5], sk)
+return { false, fmt(rec.v) }

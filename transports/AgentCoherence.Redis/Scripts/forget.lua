@@ -1,0 +1,15 @@
+-- CoherenceRules.Forget: drops every entry of the agent (releasing its grants) and unregisters it.
+-- The agent's entries are found through its touched set, so the cost is the agent's own artifacts.
+-- KEYS: agents, touched(agent), granted   ARGV: agent, keyPrefix
+-- Returns 1 when the agent was registered.
+local agent, prefix = ARGV[1], ARGV[2]
+for _, sk in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local holders_key = prefix .. '{' .. sk .. '}:holders'
+  local raw = redis.call('HGET', holders_key, agent)
+  if raw then
+    if holds(decode(raw)) then redis.call('SREM', KEYS[3], sk) end
+    redis.call('HDEL', holders_key, agent)
+  end
+end
+redis.call('DEL', KEYS[2])
+return redis.call('HDEL', KEYS[1], agent)

@@ -1,0 +1,48 @@
+using AgentCoherence.Sqlite;
+using AgentCoherence.Sqlite.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AgentCoherence;
+
+/// <summary>Chooses the SQLite directory store on an <see cref="AgentCoherenceBuilder"/>.</summary>
+public static class AgentCoherenceBuilderSqliteExtensions
+{
+    /// <summary>
+    /// Uses a <see cref="SqliteDirectoryStore"/> configured in code, for example
+    /// <c>.UseSqlite(o =&gt; o.Path = "/var/lib/agents/coherence.db")</c>. The options are validated
+    /// at start-up; the store opens (and migrates) the file when first resolved.
+    /// </summary>
+    public static AgentCoherenceBuilder UseSqlite(this AgentCoherenceBuilder builder, Action<SqliteStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return Register(builder);
+    }
+
+    /// <summary>
+    /// Uses a <see cref="SqliteDirectoryStore"/> with options bound from <paramref name="section"/>
+    /// (usually <c>configuration.GetSection("AgentCoherence:Sqlite")</c>): <c>Path</c> or
+    /// <c>ConnectionString</c>, <c>BusyTimeout</c>, <c>MaxBusyRetries</c>, <c>BusyRetryDelay</c>,
+    /// <c>Synchronous</c>. Validated at start-up.
+    /// </summary>
+    public static AgentCoherenceBuilder UseSqlite(this AgentCoherenceBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.Services.Configure<SqliteStoreOptions>(section);
+        return Register(builder);
+    }
+
+    private static AgentCoherenceBuilder Register(AgentCoherenceBuilder builder)
+    {
+        builder.Services.AddOptions<SqliteStoreOptions>().ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
+        return builder.UseStore(sp => new SqliteDirectoryStore(
+            sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
+            sp.GetService<TimeProvider>()));
+    }
+}
