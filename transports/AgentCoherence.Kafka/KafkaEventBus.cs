@@ -55,6 +55,23 @@ public sealed class KafkaEventBus : BrokerEventBus
     /// <inheritdoc />
     protected override async Task StartAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The next use starts over with new clients.
+            _consumer?.Dispose();
+            _consumer = null;
+            _producer?.Dispose();
+            _producer = null;
+            throw;
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
         var config = _options.ToClientConfig();
         if (_options.CreateTopic)
         {

@@ -53,8 +53,18 @@ public sealed class MassTransitEventBus : BrokerEventBus
             endpoint.Handler<SignalEnvelope>(OnEnvelopeAsync);
         });
         _bus.ConnectReceiveEndpointObserver(new EndpointObserver(this));
-        await _bus.StartAsync(cancellationToken).ConfigureAwait(false);
-        await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _bus.StartAsync(cancellationToken).ConfigureAwait(false);
+            await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The next use starts over with a new bus.
+            await _bus.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            _bus = null;
+            throw;
+        }
     }
 
     /// <inheritdoc />
