@@ -39,4 +39,20 @@ public sealed class KafkaBuilderExtensionsTests
         var bus = Assert.IsType<KafkaEventBus>(provider.GetRequiredService<IEventBus>());
         Assert.Equal("custom-topic", bus.Topic);
     }
+
+    [Fact]
+    public async Task The_transport_kind_in_configuration_selects_the_kafka_bus()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentCoherence:Transport:Kind"] = "kafka",
+            ["AgentCoherence:Transport:Kafka:BootstrapServers"] = "127.0.0.1:9092",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
+            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<KafkaEventBus>(provider.GetRequiredService<IEventBus>());
+    }
 }

@@ -74,4 +74,20 @@ public sealed class MassTransitInMemoryTests
         Assert.Equal(MassTransitBusKind.InMemory, options.Kind);
         Assert.Equal(5673, options.Port);
     }
+
+    [Fact]
+    public async Task The_transport_kind_in_configuration_selects_the_masstransit_bus()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentCoherence:Transport:Kind"] = "masstransit",
+            ["AgentCoherence:Transport:MassTransit:Kind"] = "InMemory",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
+            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<MassTransitEventBus>(provider.GetRequiredService<IEventBus>());
+    }
 }

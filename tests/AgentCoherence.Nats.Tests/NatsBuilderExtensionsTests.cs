@@ -38,4 +38,20 @@ public sealed class NatsBuilderExtensionsTests
         var bus = Assert.IsType<NatsEventBus>(provider.GetRequiredService<IEventBus>());
         Assert.Equal("custom.subject", bus.Subject);
     }
+
+    [Fact]
+    public async Task The_transport_kind_in_configuration_selects_the_nats_bus()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentCoherence:Transport:Kind"] = "nats",
+            ["AgentCoherence:Transport:Nats:Url"] = "nats://127.0.0.1:4222",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
+            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<NatsEventBus>(provider.GetRequiredService<IEventBus>());
+    }
 }

@@ -36,4 +36,20 @@ public sealed class RedisBusRegistrationTests
         var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IEventBus>());
         Assert.Contains("ConnectionString", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_transport_kind_in_configuration_selects_the_redis_bus()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentCoherence:Transport:Kind"] = "redis",
+            ["AgentCoherence:Transport:Redis:ConnectionString"] = "127.0.0.1:1,abortConnect=false",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
+            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<RedisEventBus>(provider.GetRequiredService<IEventBus>());
+    }
 }
