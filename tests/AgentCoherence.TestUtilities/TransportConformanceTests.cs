@@ -8,7 +8,10 @@ namespace AgentCoherence.Testing;
 /// What every broker transport must show, run identically for each: delivery to every subscribing
 /// process, exactly-once application per recipient, tolerance of duplicates and reordering, rejection
 /// of malformed messages, recovery after cut connections and broker restarts, and the end-to-end
-/// guarantees with the transport plugged in. Each transport's test project inherits it.
+/// guarantees with the transport plugged in. Each transport's test project inherits it. The tests are
+/// skippable: a transport whose server is missing throws <c>Xunit.SkipException</c> (<c>Skip.If</c>)
+/// from <see cref="CreateBusAsync"/>, so the test reports "skipped" rather than a false failure
+/// (its fixture fails instead under <c>CI=true</c>).
 /// </summary>
 public abstract class TransportConformanceTests : IAsyncLifetime
 {
@@ -119,7 +122,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_signal_reaches_every_subscriber_across_three_connections()
     {
         var buses = new[] { await Bus(), await Bus(), await Bus() };
@@ -140,7 +143,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         Assert.All(inboxes, inbox => Assert.Equal(Signal("reader", 7), Assert.Single(inbox)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_duplicated_signal_is_applied_once_by_its_recipient()
     {
         var store = new InMemoryDirectoryStore();
@@ -161,7 +164,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         Assert.Equal(2, reader.Stats.SignalsReceived);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Out_of_order_signals_never_roll_a_recipient_back()
     {
         var store = new InMemoryDirectoryStore();
@@ -183,7 +186,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Malformed_and_oversized_messages_are_dropped_and_the_subscriber_keeps_working()
     {
         var bus = await Bus();
@@ -210,7 +213,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Delivery_resumes_after_the_connections_are_cut_and_caches_revalidate()
     {
         var publisher = await Bus();
@@ -228,7 +231,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         Assert.True(subscriber is not ISignalGapSource || Volatile.Read(ref gaps) > 0, "the bus reported the gap");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Delivery_resumes_after_the_broker_restarts()
     {
         var publisher = await Bus();
@@ -242,7 +245,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await PublishUntil(publisher, () => { lock (inbox) { return inbox.Any(s => s.NewVersion > 100); } }, "a signal after the restart");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task End_to_end_the_stale_write_is_refused_across_processes_and_both_edits_survive()
     {
         var store = new InMemoryDirectoryStore();
@@ -260,12 +263,16 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<StaleViewException>(() => planner.WriteAsync("plans/plan.md", plannerView.Text + "- planner\n").AsTask());
         var current = await planner.ReacquireAsync("plans/plan.md");
         await planner.WriteAsync("plans/plan.md", current.Text + "- planner\n");
+
+        // A real broker delivers after the publish returns: until the signal lands, the reviewer's
+        // cached copy is (legitimately) still served.
+        await WaitUntil(() => reviewer.Stats.SignalsReceived >= 1, "the planner's signal at the reviewer");
         var final = (await reviewer.ReadAsync("plans/plan.md")).Text;
         Assert.Contains("- reviewer", final, StringComparison.Ordinal);
         Assert.Contains("- planner", final, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task End_to_end_eight_by_250_concurrent_increments_are_exact()
     {
         var store = new InMemoryDirectoryStore();
@@ -287,7 +294,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task End_to_end_a_reclaimed_zombie_is_refused_across_processes()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -56,6 +57,35 @@ public sealed class AgentCoherenceBuilder
     {
         UseStore(sp => new InMemoryDirectoryStore(sp.GetService<TimeProvider>()));
         return UseEventBus<InMemoryEventBus>();
+    }
+
+    /// <summary>
+    /// Chooses the signal bus from configuration: <c>Transport:Kind</c> under
+    /// <paramref name="agentCoherenceSection"/> (the <c>AgentCoherence</c> section) names the transport
+    /// (<c>Redis</c>, <c>Nats</c>, <c>Kafka</c>, <c>MassTransit</c>, or one registered with
+    /// <see cref="TransportRegistry.Register"/>), and that transport binds its settings from
+    /// <c>Transport:&lt;Kind&gt;</c>. The transport's package must be referenced. No <c>Kind</c>, or
+    /// <c>InMemory</c>, keeps the in-process bus.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// // "AgentCoherence": { "Transport": { "Kind": "Nats", "Nats": { "Url": "nats://nats:4222" } } }
+    /// services.AddAgentCoherence(config.GetSection("AgentCoherence"))
+    ///     .UseTransportFromConfiguration(config.GetSection("AgentCoherence"));
+    /// </code>
+    /// </example>
+    public AgentCoherenceBuilder UseTransportFromConfiguration(IConfiguration agentCoherenceSection)
+    {
+        ArgumentNullException.ThrowIfNull(agentCoherenceSection);
+        var transport = agentCoherenceSection.GetSection("Transport");
+        var kind = transport["Kind"];
+        if (string.IsNullOrWhiteSpace(kind) || string.Equals(kind, "InMemory", StringComparison.OrdinalIgnoreCase))
+        {
+            return this;
+        }
+
+        TransportRegistry.Resolve(kind).Configure(this, transport.GetSection(kind));
+        return this;
     }
 
     /// <summary>Replaces the content token counter (the default is <c>o200k_base</c>).</summary>

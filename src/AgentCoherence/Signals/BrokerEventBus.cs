@@ -80,7 +80,10 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Connects and subscribes to the broker once; messages go to <see cref="OnMessageAsync"/>.</summary>
+    /// <summary>
+    /// Connects and subscribes to the broker once; messages go to <see cref="OnMessageAsync"/>. When it
+    /// throws, the next publish or subscribe calls it again, so it must clean up what it made before failing.
+    /// </summary>
     protected abstract Task StartAsync(CancellationToken cancellationToken);
 
     /// <summary>Publishes one encoded message to every subscribing process.</summary>
@@ -118,10 +121,17 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
         SignalsMayHaveBeenMissed?.Invoke(this, EventArgs.Empty);
     }
 
+    // A start that failed (broker unreachable at that moment) is tried again on the next use, rather
+    // than leaving the bus failed for good.
     private Task EnsureStartedAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
+            if (_started is { IsFaulted: true } or { IsCanceled: true })
+            {
+                _started = null;
+            }
+
             return (_started ??= StartAsync(CancellationToken.None)).WaitAsync(cancellationToken);
         }
     }

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentCoherence.Kafka.Internal;
+
+internal static partial class KafkaLog
+{
+    [LoggerMessage(3201, LogLevel.Warning, "Kafka {Client} error {Code}: {Reason}")]
+    public static partial void ClientError(ILogger logger, string client, string code, string reason);
+
+    [LoggerMessage(3202, LogLevel.Warning, "Kafka could not deliver a signal ({Code}: {Reason}); peers catch up through their cache strategy")]
+    public static partial void PublishFailed(ILogger logger, string code, string reason);
+}

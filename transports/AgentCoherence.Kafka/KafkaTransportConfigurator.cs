@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Configuration;
+
+[assembly: AgentCoherence.AgentCoherenceTransport("Kafka", typeof(AgentCoherence.Kafka.KafkaTransportConfigurator))]
+
+namespace AgentCoherence.Kafka;
+
+/// <summary>The <c>"Kind": "Kafka"</c> entry of <see cref="TransportRegistry"/>: <c>UseKafka(Transport:Kafka)</c>.</summary>
+public sealed class KafkaTransportConfigurator : ITransportConfigurator
+{
+    /// <inheritdoc />
+    public void Configure(AgentCoherenceBuilder builder, IConfiguration transportSection) => builder.UseKafka(transportSection);
+}

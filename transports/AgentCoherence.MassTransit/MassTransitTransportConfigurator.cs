@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Configuration;
+
+[assembly: AgentCoherence.AgentCoherenceTransport("MassTransit", typeof(AgentCoherence.MassTransit.MassTransitTransportConfigurator))]
+
+namespace AgentCoherence.MassTransit;
+
+/// <summary>The <c>"Kind": "MassTransit"</c> entry of <see cref="TransportRegistry"/>: <c>UseMassTransit(Transport:MassTransit)</c>.</summary>
+public sealed class MassTransitTransportConfigurator : ITransportConfigurator
+{
+    /// <inheritdoc />
+    public void Configure(AgentCoherenceBuilder builder, IConfiguration transportSection) => builder.UseMassTransit(transportSection);
+}
