@@ -35,6 +35,24 @@ public sealed class StateCopierTests
     }
 
     [Fact]
+    public void Copying_into_a_state_that_gained_records_and_entries_drops_them()
+    {
+        var runner = new OperationRunner(CoherenceRules.Default, Universe);
+        var original = Universe.InitialState(CoherenceRules.Default);
+        runner.Run(original, new ModelOperation(ModelOperationKind.CommitCas, Agent: 0, Artifact: 0, Expected: 0));
+        var changed = original.DeepCopy();
+        runner.Run(changed, new ModelOperation(ModelOperationKind.Read, Agent: 1, Artifact: 0));
+        runner.Run(changed, new ModelOperation(ModelOperationKind.Acquire, Agent: 0, Artifact: 1));
+        Assert.False(ExactStateComparer.Equal(original, changed));
+
+        new StateCopier().CopyInto(original.Directory, changed.Directory);
+
+        Assert.True(ExactStateComparer.Equal(original, changed));
+        Assert.Single(changed.Directory.Records);
+        Assert.Single(changed.Directory.Records[Universe.Artifacts[0]].Holders);
+    }
+
+    [Fact]
     public void The_copier_knows_every_settable_field_of_records_and_entries()
     {
         // A field added to the core's records or entries must be added to the copier and the comparer too.

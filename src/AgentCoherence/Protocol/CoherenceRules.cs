@@ -58,7 +58,7 @@ public sealed class CoherenceRules
             return new ReadResult { Refusal = UnknownAgent(agent, key) };
         }
 
-        if (!state.Records.TryGetValue(key, out var record) || record.Version == 0)
+        if (!state.Records.TryGetValue(key, out var record))
         {
             return new ReadResult { Refusal = new Refusal(RefusalReason.NotFound, key, 0) { Agent = agent } };
         }
@@ -72,11 +72,14 @@ public sealed class CoherenceRules
         entry.ViewVersion = record.Version;
         entry.ReadEpoch = record.OwnerEpoch;
 
-        if (record.IsTombstone)
+        // A tombstone, or a record an Acquire created with nothing committed yet: not found, but the
+        // read is registered like any other, so it re-arms the reader's own fence (a creator whose
+        // grant was reclaimed must be able to re-read, then re-create with CommitCas).
+        if (!record.Exists)
         {
             return new ReadResult
             {
-                Refusal = new Refusal(RefusalReason.NotFound, key, record.Version) { Agent = agent, IsTombstone = true, OwnerEpoch = record.OwnerEpoch },
+                Refusal = new Refusal(RefusalReason.NotFound, key, record.Version) { Agent = agent, IsTombstone = record.IsTombstone, OwnerEpoch = record.OwnerEpoch },
                 Version = record.Version,
                 LastWriter = record.LastWriter,
                 CommittedAt = record.CommittedAt,

@@ -27,7 +27,7 @@ internal sealed record Counterexample(
             text.Append("  ").Append(i + 1).Append(". ").Append(Trace[i]);
             if (i == Trace.Count - 1)
             {
-                text.Append("   <- ").Append(LastOutcome.Detail).Append(", breaks ").Append(Invariant);
+                text.Append("   <- ").Append(LastOutcome.Refused ? $"refused ({LastOutcome.Detail})" : "landed").Append(", breaks ").Append(Invariant);
             }
 
             text.AppendLine();

@@ -3,7 +3,8 @@ namespace AgentCoherence.ModelChecking.Explorer;
 /// <summary>
 /// Field-by-field equality of two model states, every field included (content, hashes, writers,
 /// absolute times, reclaim records). Used to prove a refused step changed nothing at all, which is
-/// stronger than comparing canonical keys.
+/// stronger than comparing canonical keys. Copies keep their source's insertion order, so the
+/// dictionaries are walked side by side and looked up only when their orders differ.
 /// </summary>
 internal static class ExactStateComparer
 {
@@ -11,26 +12,51 @@ internal static class ExactStateComparer
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        var leftRecords = left.Directory.Records;
-        var rightRecords = right.Directory.Records;
-        var leftBeats = left.Directory.Heartbeats;
-        var rightBeats = right.Directory.Heartbeats;
-        if (left.Now != right.Now || leftRecords.Count != rightRecords.Count || leftBeats.Count != rightBeats.Count)
+        if (left.Now != right.Now || !Equal(left.Directory.Heartbeats, right.Directory.Heartbeats))
         {
             return false;
         }
 
-        foreach (var (agent, beat) in leftBeats)
+        var leftRecords = left.Directory.Records;
+        var rightRecords = right.Directory.Records;
+        if (leftRecords.Count != rightRecords.Count)
         {
-            if (!rightBeats.TryGetValue(agent, out var other) || other != beat)
+            return false;
+        }
+
+        var sideBySide = rightRecords.GetEnumerator();
+        foreach (var (key, record) in leftRecords)
+        {
+            sideBySide.MoveNext();
+            var other = sideBySide.Current.Key.Equals(key) ? sideBySide.Current.Value : rightRecords.GetValueOrDefault(key);
+            if (other is null || !Equal(record, other))
             {
                 return false;
             }
         }
 
-        foreach (var (key, record) in leftRecords)
+        return true;
+    }
+
+    private static bool Equal(Dictionary<AgentId, DateTimeOffset> left, Dictionary<AgentId, DateTimeOffset> right)
+    {
+        if (left.Count != right.Count)
         {
-            if (!rightRecords.TryGetValue(key, out var other) || !Equal(record, other))
+            return false;
+        }
+
+        var sideBySide = right.GetEnumerator();
+        foreach (var (agent, beat) in left)
+        {
+            sideBySide.MoveNext();
+            if (sideBySide.Current.Key.Equals(agent))
+            {
+                if (sideBySide.Current.Value != beat)
+                {
+                    return false;
+                }
+            }
+            else if (!right.TryGetValue(agent, out var other) || other != beat)
             {
                 return false;
             }
@@ -54,9 +80,12 @@ internal static class ExactStateComparer
             return false;
         }
 
+        var sideBySide = right.Holders.GetEnumerator();
         foreach (var (agent, entry) in left.Holders)
         {
-            if (!right.Holders.TryGetValue(agent, out var other)
+            sideBySide.MoveNext();
+            var other = sideBySide.Current.Key.Equals(agent) ? sideBySide.Current.Value : right.Holders.GetValueOrDefault(agent);
+            if (other is null
                 || entry.State != other.State
                 || entry.ViewVersion != other.ViewVersion
                 || entry.ReadEpoch != other.ReadEpoch

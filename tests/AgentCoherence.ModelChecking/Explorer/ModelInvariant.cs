@@ -20,4 +20,10 @@ internal enum ModelInvariant
 
     /// <summary>A refused operation leaves the state exactly as it was (every refused step).</summary>
     RefusalChangesNothing,
+
+    /// <summary>
+    /// The sticky fence rule's way out: after an agent's own Read its ReadEpoch is not behind the
+    /// OwnerEpoch, so a fenced agent is fenced only until it re-reads (every Read step).
+    /// </summary>
+    ReadRearmsFence,
 }

@@ -26,11 +26,13 @@ internal sealed class OperationRunner
         switch (op.Kind)
         {
             case ModelOperationKind.Read:
+                var known = directory.Records.ContainsKey(key!);
                 var read = _rules.Read(directory, agent, key!);
 
-                // Reading a tombstone answers not-found with the tombstone's version and registers the
-                // reader's view of it (so it can re-create with CommitCas): a read, not a refusal.
-                return (state, read.Refusal is { IsTombstone: true } ? StepOutcome.Ok : StepOutcome.From(read.Refusal));
+                // Reading a record the directory holds without content (a tombstone) answers not-found
+                // with its version and registers the reader's view (so it can re-create with
+                // CommitCas against it): a read, not a refusal. Only an unknown artifact is refused.
+                return (state, read.Refusal is { Reason: RefusalReason.NotFound } && known ? new StepOutcome(false, "NotFound of a known record") : StepOutcome.From(read.Refusal));
             case ModelOperationKind.Acquire:
                 return (state, StepOutcome.From(_rules.Acquire(directory, agent, key!, now).Refusal));
             case ModelOperationKind.Commit:

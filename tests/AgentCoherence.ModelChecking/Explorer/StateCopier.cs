@@ -35,6 +35,84 @@ internal sealed class StateCopier
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
+        if (!TryCopySideBySide(source, target))
+        {
+            CopyIntoByKey(source, target);
+        }
+    }
+
+    /// <summary>
+    /// The common case: a step changed values but no dictionary's keys, so both states list the same
+    /// keys in the same order and every value is copied without a lookup. False when the keys differ.
+    /// </summary>
+    private static bool TryCopySideBySide(DirectoryState source, DirectoryState target)
+    {
+        if (source.Heartbeats.Count != target.Heartbeats.Count || source.Records.Count != target.Records.Count)
+        {
+            return false;
+        }
+
+        var beats = target.Heartbeats.GetEnumerator();
+        foreach (var (agent, _) in source.Heartbeats)
+        {
+            if (!beats.MoveNext() || !beats.Current.Key.Equals(agent))
+            {
+                return false;
+            }
+        }
+
+        var records = target.Records.GetEnumerator();
+        foreach (var (key, record) in source.Records)
+        {
+            if (!records.MoveNext() || !ReferenceEquals(records.Current.Key, key) || !SameHolders(record, records.Current.Value))
+            {
+                return false;
+            }
+        }
+
+        foreach (var (agent, at) in source.Heartbeats)
+        {
+            target.Heartbeats[agent] = at;
+        }
+
+        records = target.Records.GetEnumerator();
+        foreach (var (_, record) in source.Records)
+        {
+            records.MoveNext();
+            var copy = records.Current.Value;
+            CopyScalars(record, copy);
+            var entries = copy.Holders.GetEnumerator();
+            foreach (var (_, entry) in record.Holders)
+            {
+                entries.MoveNext();
+                CopyInto(entry, entries.Current.Value);
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SameHolders(DirectoryRecord source, DirectoryRecord target)
+    {
+        if (source.Holders.Count != target.Holders.Count)
+        {
+            return false;
+        }
+
+        var entries = target.Holders.GetEnumerator();
+        foreach (var (agent, _) in source.Holders)
+        {
+            if (!entries.MoveNext() || !entries.Current.Key.Equals(agent))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void CopyIntoByKey(DirectoryState source, DirectoryState target)
+    {
         _staleAgents.Clear();
         foreach (var agent in target.Heartbeats.Keys)
         {
@@ -81,7 +159,7 @@ internal sealed class StateCopier
         }
     }
 
-    private void CopyInto(DirectoryRecord source, DirectoryRecord target)
+    private static void CopyScalars(DirectoryRecord source, DirectoryRecord target)
     {
         target.Version = source.Version;
         target.IsTombstone = source.IsTombstone;
@@ -91,7 +169,11 @@ internal sealed class StateCopier
         target.LastWriter = source.LastWriter;
         target.CommittedAt = source.CommittedAt;
         target.OwnerEpoch = source.OwnerEpoch;
+    }
 
+    private void CopyInto(DirectoryRecord source, DirectoryRecord target)
+    {
+        CopyScalars(source, target);
         _staleAgents.Clear();
         foreach (var agent in target.Holders.Keys)
         {

@@ -5,9 +5,10 @@ namespace AgentCoherence.ModelChecking.Explorer;
 /// <summary>
 /// Exhaustive breadth-first exploration of the protocol as <see cref="CoherenceRules"/> implements it.
 /// From the initial state (every agent registered at t0, no records) it tries every operation of every
-/// agent on every artifact, every heartbeat, a tick of the clock and a sweep, each on a clone of the
-/// state; checks the step invariants on every step and the state invariants on every state reached;
-/// and stops at the first violation with a shortest path to it.
+/// agent on every artifact, every heartbeat, a tick of the clock and a sweep, each on a copy of the
+/// state; checks the step invariants on every step (refused ones included) and the state invariants on
+/// every state whose canonical key is new (states sharing a key are judged alike); and stops at the
+/// first violation, breadth-first, so with a shortest path to it.
 /// </summary>
 internal sealed class StateSpaceExplorer
 {
@@ -26,8 +27,6 @@ internal sealed class StateSpaceExplorer
         _runner = new OperationRunner(rules, _universe);
         _transitions = new TransitionChecker(_universe);
     }
-
-    public ExplorerBounds Bounds => _universe.Bounds;
 
     public ExplorationResult Explore()
     {

@@ -2,9 +2,9 @@ namespace AgentCoherence.ModelChecking.Explorer;
 
 /// <summary>
 /// The invariants of one step, judged from the state before, the step and the state after:
-/// a refusal changes nothing; versions move up by one and never back (MonotonicVersion); a version
-/// moves only by a write based on the version it replaced (NoLostUpdate) from an agent whose read
-/// epoch is not behind the owner epoch (NoStaleApply).
+/// a refusal changes nothing; a read leaves its reader unfenced (ReadRearmsFence); versions move up by
+/// one and never back (MonotonicVersion); a version moves only by a write based on the version it
+/// replaced (NoLostUpdate) from an agent whose read epoch is not behind the owner epoch (NoStaleApply).
 /// </summary>
 internal sealed class TransitionChecker
 {
@@ -25,11 +25,22 @@ internal sealed class TransitionChecker
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
         ArgumentNullException.ThrowIfNull(highWater);
+        if (outcome.Refused && !ExactStateComparer.Equal(before, after))
+        {
+            return new Violation(ModelInvariant.RefusalChangesNothing, $"{op} was refused ({outcome.Detail}) but changed the state.");
+        }
+
+        if (op.Kind == ModelOperationKind.Read && after.EntryOf(_universe.Artifacts[op.Artifact], _universe.Agents[op.Agent]) is { ReadEpoch: { } readEpoch }
+            && readEpoch < after.Directory.Records[_universe.Artifacts[op.Artifact]].OwnerEpoch)
+        {
+            return new Violation(
+                ModelInvariant.ReadRearmsFence,
+                $"{op} ({outcome.Detail}) left {ModelOperation.AgentName(op.Agent)} fenced: read epoch {readEpoch}, owner epoch {after.Directory.Records[_universe.Artifacts[op.Artifact]].OwnerEpoch}.");
+        }
+
         if (outcome.Refused)
         {
-            return ExactStateComparer.Equal(before, after)
-                ? null
-                : new Violation(ModelInvariant.RefusalChangesNothing, $"{op} was refused ({outcome.Detail}) but changed the state.");
+            return null;
         }
 
         for (var artifact = 0; artifact < _universe.Artifacts.Count; artifact++)
