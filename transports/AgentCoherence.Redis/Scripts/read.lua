@@ -8,7 +8,7 @@ if redis.call('HEXISTS', KEYS[1], agent) == 0 then
 end
 
 local rec = load_record(KEYS[2])
-if not rec or rec.v == 0 then
+if not rec then
   return { refusal(NOT_FOUND, 0) }
 end
 
@@ -22,8 +22,10 @@ redis.call('HSET', KEYS[3], agent, encode(entry))
 if not raw then redis.call('SADD', KEYS[4], sk) end
 
 local meta = redis.call('HMGET', KEYS[2], 'h', 's', 'w', 'at')
-if rec.tomb then
-  return { refusal(NOT_FOUND, rec.v, { tomb = true, oe = rec.e }), fmt(rec.v), '0', '', '', '0', meta[3], meta[4] }
+-- A tombstone, or a record an Acquire created with nothing committed: not found, but the read is
+-- registered like any other, so it re-arms the reader's own fence.
+if not exists(rec) then
+  return { refusal(NOT_FOUND, rec.v, { tomb = rec.tomb, oe = rec.e }), fmt(rec.v), '0', '', '', '0', meta[3], meta[4] }
 end
 
 local included = known ~= fmt(rec.v)
