@@ -37,7 +37,7 @@ for proj in $(find tests -name '*.csproj' | sort); do
   echo "== $proj"
   timeout 40m dotnet test "$proj" -c Debug --no-build -nologo \
     --blame-hang-timeout 10m --logger "console;verbosity=normal" 2>&1 | tee -a "$log" \
-    | grep -E '^\s*(Failed|Skipped) |Passed!|Failed!|STATES|MUTANT|error' || true
+    | grep -E '^\s*(Failed|Skipped) |Passed!|Failed!|STATES|MUTANT|Total tests|^ +(Passed|Failed|Skipped): ' || true
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 done
 

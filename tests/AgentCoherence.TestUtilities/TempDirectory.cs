@@ -1,11 +1,12 @@
-namespace AgentCoherence.Volume.Tests;
+namespace AgentCoherence.Testing;
 
 /// <summary>A fresh directory under the system temp directory, deleted with everything in it on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    /// <summary>Creates the directory under <c>&lt;temp&gt;/&lt;group&gt;/</c>.</summary>
+    public TempDirectory(string group = "agentcoherence-tests")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentcoherence-volume-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), group, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

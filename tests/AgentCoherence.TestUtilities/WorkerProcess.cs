@@ -2,10 +2,15 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Threading.Channels;
 
-namespace AgentCoherence.Sqlite.Tests;
+using Xunit;
 
-/// <summary>One run of AgentCoherence.Sqlite.Worker as a separate OS process, with its stdout as lines.</summary>
-internal sealed class WorkerProcess : IDisposable
+namespace AgentCoherence.Testing;
+
+/// <summary>
+/// One run of a test project's worker program as a separate OS process, with its stdout as lines. The
+/// test assembly names its worker with <c>[assembly: AssemblyMetadata("WorkerAssembly", path)]</c>.
+/// </summary>
+public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
@@ -22,7 +27,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public static WorkerProcess Start(params string[] arguments)
     {
-        var worker = typeof(WorkerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WorkerAssembly").Value!;
+        var worker = AppDomain.CurrentDomain.GetAssemblies()
+            .SelectMany(a => a.GetCustomAttributes<AssemblyMetadataAttribute>())
+            .Single(a => a.Key == "WorkerAssembly").Value!;
         Assert.True(File.Exists(worker), $"The worker is not built at {worker}.");
         var info = new ProcessStartInfo(DotnetHost())
         {
