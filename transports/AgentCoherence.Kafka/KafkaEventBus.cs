@@ -78,23 +78,18 @@ public sealed class KafkaEventBus : BrokerEventBus
             await EnsureTopicAsync(config).ConfigureAwait(false);
         }
 
-        _producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig(new Dictionary<string, string>(config))
-        {
-            LingerMs = _options.LingerMs,
-            Acks = Acks.Leader,
-        })
+        var producerConfig = new ProducerConfig { LingerMs = _options.LingerMs, Acks = Acks.Leader };
+        _producer = new ProducerBuilder<Null, byte[]>(WithProperties(producerConfig, config))
             .SetErrorHandler((_, error) => KafkaLog.ClientError(Logger, "producer", error.Code.ToString(), error.Reason))
             .Build();
 
-        var consumerConfig = new ConsumerConfig(new Dictionary<string, string>(config))
-        {
-            // Never joined: the partitions are assigned by hand, so the id only has to be unique.
-            GroupId = $"agentcoherence-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Latest,
-            FetchWaitMaxMs = 100,
-        };
+        var consumerConfig = WithProperties(new ConsumerConfig { AutoOffsetReset = AutoOffsetReset.Latest, FetchWaitMaxMs = 100 }, config);
+
+        // Broadcast rests on these, so Properties cannot change them. The group is never joined (the
+        // partitions are assigned by hand), so its id only has to be unique.
+        consumerConfig.GroupId = $"agentcoherence-{Guid.NewGuid():N}";
+        consumerConfig.EnableAutoCommit = false;
+        consumerConfig.EnableAutoOffsetStore = false;
         _consumer = new ConsumerBuilder<Ignore, byte[]>(consumerConfig)
             .SetErrorHandler((_, error) =>
             {
@@ -126,6 +121,19 @@ public sealed class KafkaEventBus : BrokerEventBus
             }
         });
         return ValueTask.CompletedTask;
+    }
+
+    // The bus's defaults first, then everything the settings give (Properties may override a default,
+    // e.g. fetch.wait.max.ms or acks).
+    private static TConfig WithProperties<TConfig>(TConfig defaults, ClientConfig settings)
+        where TConfig : ClientConfig
+    {
+        foreach (var (key, value) in settings)
+        {
+            defaults.Set(key, value);
+        }
+
+        return defaults;
     }
 
     private static TimeSpan Remaining(DateTime deadline)

@@ -48,7 +48,7 @@ public sealed class RedisBusFixture : IAsyncLifetime
         _proxy = new TcpProxy("127.0.0.1", _server.Port);
     }
 
-    public void SkipIfUnavailable() => ServerEnvironment.SkipIfUnavailable(UnavailableReason);
+    public void SkipIfUnavailable() => ServerSkip.SkipIfUnavailable(UnavailableReason);
 
     public void CutConnections() => _proxy!.CutAll();
 

@@ -53,7 +53,7 @@ public sealed class NatsServerFixture : IAsyncLifetime
     }
 
     /// <summary>Skips the calling test when there is no server (fails it under <c>CI=true</c>).</summary>
-    public void SkipIfUnavailable() => ServerEnvironment.SkipIfUnavailable(UnavailableReason);
+    public void SkipIfUnavailable() => ServerSkip.SkipIfUnavailable(UnavailableReason);
 
     /// <summary>Resets every connection through the proxy; clients reconnect through it.</summary>
     public void CutConnections() => _proxy!.CutAll();

@@ -65,7 +65,7 @@ public sealed class RabbitMqServerFixture : IAsyncLifetime
     }
 
     /// <summary>Skips the calling test when there is no broker (fails it under <c>CI=true</c>).</summary>
-    public void SkipIfUnavailable() => ServerEnvironment.SkipIfUnavailable(UnavailableReason);
+    public void SkipIfUnavailable() => ServerSkip.SkipIfUnavailable(UnavailableReason);
 
     /// <summary>Resets every connection through the proxy; clients reconnect through it.</summary>
     public void CutConnections() => _proxy!.CutAll();

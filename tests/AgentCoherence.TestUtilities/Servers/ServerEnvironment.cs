@@ -1,12 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using Xunit;
 
 namespace AgentCoherence.Testing.Servers;
 
 /// <summary>
-/// What the server fixtures share: finding a server binary on PATH, choosing a free loopback port,
-/// and the rule for a missing server — skipped on a developer's machine, failed under <c>CI=true</c>.
+/// What the server launchers share (free of the test framework, so benchmarks can link them):
+/// finding a server binary, choosing a free loopback port, waiting for a listener.
 /// </summary>
 public static class ServerEnvironment
 {
@@ -58,25 +57,6 @@ public static class ServerEnvironment
         }
 
         return false;
-    }
-
-    /// <summary>
-    /// Skips the calling test when <paramref name="unavailableReason"/> is set; under <c>CI=true</c> fails
-    /// it with that reason instead. Needs <c>[SkippableFact]</c> on the test to report a skip.
-    /// </summary>
-    public static void SkipIfUnavailable(string? unavailableReason)
-    {
-        if (unavailableReason is null)
-        {
-            return;
-        }
-
-        if (InCi)
-        {
-            throw new Xunit.Sdk.XunitException("CI=true: " + unavailableReason);
-        }
-
-        Skip.If(true, unavailableReason);
     }
 
     /// <summary>Deletes a directory, ignoring what cannot be deleted (a leftover temp directory is harmless).</summary>
