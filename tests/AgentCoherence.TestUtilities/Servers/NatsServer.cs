@@ -37,41 +37,15 @@ public sealed class NatsServer : IAsyncDisposable
             throw new InvalidOperationException("nats-server is not installed.");
         }
 
-        Exception? last = null;
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var directory = Path.Combine(Path.GetTempPath(), "agentcoherence-nats-" + Guid.NewGuid().ToString("N")[..12]);
-            System.IO.Directory.CreateDirectory(directory);
-            var server = new NatsServer(ServerEnvironment.FreePort(), directory);
-            try
-            {
-                await server.LaunchAsync().ConfigureAwait(false);
-                return server;
-            }
-            catch (InvalidOperationException ex)
-            {
-                last = ex;
-                await server.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        throw new InvalidOperationException("nats-server did not start after 5 attempts.", last);
+        return await ServerEnvironment.StartOnFreePortAsync("nats", (port, directory) => new NatsServer(port, directory), server => server.LaunchAsync()).ConfigureAwait(false);
     }
 
     /// <summary>Ends the process at once (SIGKILL), as a crash would.</summary>
     public async Task KillAsync()
     {
-        if (_process is { } process)
-        {
-            _process = null;
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            process.Dispose();
-        }
+        var process = _process;
+        _process = null;
+        await ServerEnvironment.KillAsync(process).ConfigureAwait(false);
     }
 
     /// <summary>Kills the server, then starts it again on the same port and directory.</summary>

@@ -38,7 +38,7 @@ public sealed class RedisServer : IAsyncDisposable
         "No Redis: redis-server is not on PATH and AGENTCOHERENCE_REDIS is not set. Install it (apt-get install redis-server; .ci/apt-packages lists it) or point AGENTCOHERENCE_REDIS at a server.";
 
     /// <summary>The full path of <c>redis-server</c> on PATH, or null.</summary>
-    public static string? Executable { get; } = FindOnPath("redis-server");
+    public static string? Executable { get; } = ServerEnvironment.FindExecutable("redis-server");
 
     /// <summary>
     /// Starts a server. Persistence is off (<c>--save "" --appendonly no</c>) unless
@@ -52,42 +52,15 @@ public sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException(MissingMessage);
         }
 
-        Exception? last = null;
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var directory = Path.Combine(Path.GetTempPath(), "agentcoherence-redis-" + Guid.NewGuid().ToString("N")[..12]);
-            System.IO.Directory.CreateDirectory(directory);
-            var server = new RedisServer(FreePort(), directory, ownsDirectory: true, extraArguments);
-            try
-            {
-                await server.LaunchAsync().ConfigureAwait(false);
-                return server;
-            }
-            catch (InvalidOperationException ex)
-            {
-                // Most likely the port was taken between choosing and binding it: try another.
-                last = ex;
-                await server.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        throw new InvalidOperationException("redis-server did not start after 5 attempts.", last);
+        return await ServerEnvironment.StartOnFreePortAsync("redis", (port, directory) => new RedisServer(port, directory, ownsDirectory: true, extraArguments), server => server.LaunchAsync()).ConfigureAwait(false);
     }
 
     /// <summary>Ends the process at once (SIGKILL), as a crash would; the data directory stays.</summary>
     public async Task KillAsync()
     {
-        if (_process is { } process)
-        {
-            _process = null;
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            process.Dispose();
-        }
+        var process = _process;
+        _process = null;
+        await ServerEnvironment.KillAsync(process).ConfigureAwait(false);
     }
 
     /// <summary>Kills the server if it runs, then starts it again on the same port and directory.</summary>
@@ -176,28 +149,5 @@ public sealed class RedisServer : IAsyncDisposable
             await KillAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"redis-server on port {Port} did not answer PING within 20 s. Log:\n{tail}");
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -72,5 +73,50 @@ public static class ServerEnvironment
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// Starts a server in a fresh temp directory on a free port, trying another port (and directory)
+    /// up to five times: the port chosen can be taken by someone else before the server binds it.
+    /// </summary>
+    public static async Task<T> StartOnFreePortAsync<T>(string name, Func<int, string, T> create, Func<T, Task> launch)
+        where T : IAsyncDisposable
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var directory = Path.Combine(Path.GetTempPath(), $"agentcoherence-{name}-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(directory);
+            var server = create(FreePort(), directory);
+            try
+            {
+                await launch(server).ConfigureAwait(false);
+                return server;
+            }
+            catch (InvalidOperationException ex)
+            {
+                last = ex;
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"{name}-server did not start after 5 attempts.", last);
+    }
+
+    /// <summary>Ends a server process at once (SIGKILL), as a crash would, and waits for it.</summary>
+    public static async Task KillAsync(Process? process)
+    {
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        process.Dispose();
     }
 }
