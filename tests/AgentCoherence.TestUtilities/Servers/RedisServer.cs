@@ -76,14 +76,7 @@ public sealed class RedisServer : IAsyncDisposable
         await KillAsync().ConfigureAwait(false);
         if (_ownsDirectory)
         {
-            try
-            {
-                System.IO.Directory.Delete(Directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp directory is harmless.
-            }
+            ServerEnvironment.TryDeleteDirectory(Directory);
         }
     }
 
