@@ -13,3 +13,10 @@ public sealed class RedisDifferentialTests(RedisFixture redis) : StoreDifferenti
 {
     protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time));
 }
+
+/// <summary>The differential test with the operations run as cached scripts (EVALSHA) instead of functions.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisEvalModeDifferentialTests(RedisFixture redis) : StoreDifferentialTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time, mode: RedisScriptMode.Eval));
+}

@@ -13,20 +13,27 @@ public sealed class RedisFaultTests(RedisFixture redis)
 {
     private static readonly string CommitCasSha = Convert.ToHexStringLower(RedisScripts.CommitCas.Sha);
 
+    // What the proxy looks for in a request to recognise a CommitCas: the SHA-1 that EVALSHA sends, or
+    // the function name that FCALL sends.
+    private static string CommitCasMarker(RedisScriptMode mode) => mode == RedisScriptMode.Eval ? CommitCasSha : RedisScripts.CommitCas.FunctionName;
+
     [SkippableTheory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_commit_cut_mid_flight_throws_OutcomeUnknown_and_landed_exactly_as_the_cut_allowed(bool reachedRedis)
+    [InlineData(true, RedisScriptMode.Functions)]
+    [InlineData(false, RedisScriptMode.Functions)]
+    [InlineData(true, RedisScriptMode.Eval)]
+    [InlineData(false, RedisScriptMode.Eval)]
+    public async Task A_commit_cut_mid_flight_throws_OutcomeUnknown_and_landed_exactly_as_the_cut_allowed(bool reachedRedis, RedisScriptMode mode)
     {
         await using var proxy = ProxyToServer();
         await using var connection = await ConnectThrough(proxy);
-        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() });
+        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = mode });
         AgentId agent = "writer";
         var key = new ArtifactKey("team", "notes.md");
         await store.RegisterAgentAsync(agent);
         (await store.CommitCasAsync(agent, key, Text("v1"), 0)).Ok();
 
-        proxy.CutOnRequest(CommitCasSha, deliverRequest: reachedRedis);
+        Assert.Equal(mode, store.ScriptMode);
+        proxy.CutOnRequest(CommitCasMarker(mode), deliverRequest: reachedRedis);
         var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(async () => await store.CommitCasAsync(agent, key, Text("v2"), 1));
         Assert.Equal(key, unknown.Key);
         Assert.Equal(1, proxy.Cuts);
@@ -37,13 +44,15 @@ public sealed class RedisFaultTests(RedisFixture redis)
     }
 
     [SkippableTheory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task An_agent_resolves_a_cut_commit_by_re_reading_and_never_applies_an_increment_twice(bool reachedRedis)
+    [InlineData(true, RedisScriptMode.Functions)]
+    [InlineData(false, RedisScriptMode.Functions)]
+    [InlineData(true, RedisScriptMode.Eval)]
+    [InlineData(false, RedisScriptMode.Eval)]
+    public async Task An_agent_resolves_a_cut_commit_by_re_reading_and_never_applies_an_increment_twice(bool reachedRedis, RedisScriptMode mode)
     {
         await using var proxy = ProxyToServer();
         await using var connection = await ConnectThrough(proxy);
-        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() });
+        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = mode });
         await using var client = new CoherenceClient(store, new InMemoryEventBus(), new CoherenceOptions { CrashRecovery = { Enabled = false } });
         await using var agent = client.Agent("counter");
         var key = client.Key("counter");
@@ -52,7 +61,7 @@ public sealed class RedisFaultTests(RedisFixture redis)
         {
             if (i % 5 == 0)
             {
-                proxy.CutOnRequest(CommitCasSha, deliverRequest: reachedRedis);
+                proxy.CutOnRequest(CommitCasMarker(mode), deliverRequest: reachedRedis);
             }
 
             await agent.UpdateAsync(key, current => ((current is null ? 0 : int.Parse(current.Text, CultureInfo.InvariantCulture)) + 1).ToString(CultureInfo.InvariantCulture));
@@ -114,7 +123,7 @@ public sealed class RedisFaultTests(RedisFixture redis)
     [SkippableFact]
     public async Task After_SCRIPT_FLUSH_the_next_operation_reloads_the_scripts_and_succeeds()
     {
-        var store = redis.NewStore(TimeProvider.System);
+        var store = redis.NewStore(TimeProvider.System, mode: RedisScriptMode.Eval);
         AgentId agent = "alice";
         var key = new ArtifactKey("team", "plan.md");
         await store.RegisterAgentAsync(agent);

@@ -35,8 +35,8 @@ public sealed class RedisFixture : IAsyncLifetime
     public static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
 
     /// <summary>A store over the shared multiplexer with a fresh key prefix.</summary>
-    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null) =>
-        new(Connection, new RedisStoreOptions { KeyPrefix = prefix ?? NewPrefix() }, time);
+    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null, RedisScriptMode mode = RedisScriptMode.Auto) =>
+        new(Connection, new RedisStoreOptions { KeyPrefix = prefix ?? NewPrefix(), ScriptMode = mode }, time);
 
     /// <summary>A second, separate multiplexer (another coordinator instance); the caller disposes it.</summary>
     public async Task<ConnectionMultiplexer> ConnectSeparatelyAsync(string? connectionString = null) =>

@@ -44,7 +44,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         _ownsConnection = ownsConnection;
         _database = connection.GetDatabase(options.Database);
         _keys = new RedisKeys(options.KeyPrefix);
-        _scripts = new RedisScripts(connection, options.KeyPrefix);
+        _scripts = new RedisScripts(connection, options.KeyPrefix, options.ScriptMode);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -58,6 +58,12 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
 
     /// <summary>How many times the scripts had to be loaded again after a server answered NOSCRIPT.</summary>
     internal int ScriptReloads => _scripts.Reloads;
+
+    /// <summary>
+    /// How this store runs its Lua: <see cref="RedisScriptMode.Functions"/> or <see cref="RedisScriptMode.Eval"/>
+    /// once its first operation has loaded the code (see <see cref="RedisStoreOptions.ScriptMode"/>).
+    /// </summary>
+    public RedisScriptMode ScriptMode => _scripts.ActiveMode;
 
     /// <inheritdoc />
     public async ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)

@@ -25,4 +25,11 @@ public sealed class RedisStoreOptions
 
     /// <summary>The Redis database number; -1 (the default) uses the connection's default database.</summary>
     public int Database { get; set; } = -1;
+
+    /// <summary>
+    /// How the operations run on the server: <see cref="RedisScriptMode.Auto"/> (the default) uses a
+    /// Redis 7 function library where the server has functions and allows loading one, else
+    /// <c>EVALSHA</c>. Both run the same Lua and give identical results.
+    /// </summary>
+    public RedisScriptMode ScriptMode { get; set; } = RedisScriptMode.Auto;
 }
