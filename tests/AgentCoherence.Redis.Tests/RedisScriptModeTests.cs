@@ -43,7 +43,7 @@ public sealed class RedisScriptModeTests(RedisFixture redis)
         foreach (var script in RedisScripts.All)
         {
             Assert.Equal("ac_" + library.Hash + "_" + script.Name, script.FunctionName);
-            Assert.Contains("redis.register_function('" + script.FunctionName + "', function(KEYS, ARGV)\n" + script.Source, library.Code, StringComparison.Ordinal);
+            Assert.Contains("redis.register_function('" + script.FunctionName + "', function(KEYS, ARGV)\n" + RedisScripts.Script.Prologue + script.Source, library.Code, StringComparison.Ordinal);
         }
     }
 

@@ -211,9 +211,12 @@ internal sealed class RedisScripts
         {
             Name = name;
             Source = source;
-            Body = Resource("_lib") + "\n" + source;
+            Body = Resource("_lib") + "\n" + Prologue + source;
             Sha = SHA1.HashData(Encoding.UTF8.GetBytes(Body));
         }
+
+        /// <summary>What runs in front of every script: binds the builtins (see <c>_lib.lua</c>) on the first call.</summary>
+        public const string Prologue = "if not r_call then bind_builtins() end\n";
 
         public string Name { get; }
 
@@ -270,7 +273,7 @@ internal sealed class RedisScripts
             foreach (var script in All)
             {
                 body.Append("redis.register_function('ac_").Append(Placeholder).Append('_').Append(script.Name)
-                    .Append("', function(KEYS, ARGV)\n").Append(script.Source).Append("\nend)\n");
+                    .Append("', function(KEYS, ARGV)\n").Append(Script.Prologue).Append(script.Source).Append("\nend)\n");
             }
 
             var text = body.ToString();

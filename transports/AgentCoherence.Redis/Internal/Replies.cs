@@ -63,8 +63,31 @@ internal static class Replies
             signals[i] = new InvalidationSignal(key, version, agent, kind, Agent(peers[i])!.Value);
         }
 
+        // The scripts list peers in hash order (sorting in Lua costs more than the rest of a commit);
+        // the rules' order is ordinal by agent id.
+        if (signals.Length > 1)
+        {
+            Array.Sort(signals, ByRecipient);
+        }
+
         return new WriteResult(null, version, signals);
     }
+
+    /// <summary>Sorts each run of signals for one artifact by recipient (ordinal), leaving the runs in place.</summary>
+    public static void SortByRecipientWithinRuns(InvalidationSignal[] signals)
+    {
+        var start = 0;
+        for (var i = 1; i <= signals.Length; i++)
+        {
+            if (i == signals.Length || signals[i].Key != signals[start].Key)
+            {
+                Array.Sort(signals, start, i - start, Comparer<InvalidationSignal>.Create(ByRecipient));
+                start = i;
+            }
+        }
+    }
+
+    private static int ByRecipient(InvalidationSignal x, InvalidationSignal y) => string.CompareOrdinal(x.Recipient.Value, y.Recipient.Value);
 
     /// <summary>{ record hash fields, holders hash fields } from inspect.lua.</summary>
     public static DirectoryRecord Record(ArtifactKey key, RedisResult[] reply)

@@ -11,10 +11,20 @@
 -- are never turned into Lua numbers whole; scripts only copy and compare them. Versions and epochs
 -- are Lua numbers (exact up to 2^53).
 
+-- The builtins the scripts call, as locals: every global lookup costs a metatable call in Redis's
+-- sandbox. Redis 7.0 hides the builtins while a function library loads, so they are bound on the
+-- first call (bind_builtins, run by the code in front of every script), not at load time.
+local r_call, s_format, s_match, s_byte, s_sub, to_num, t_sort, t_unpack
+
+local function bind_builtins()
+  r_call, s_format, s_match, s_byte, s_sub = redis.call, string.format, string.match, string.byte, string.sub
+  to_num, t_sort, t_unpack = tonumber, table.sort, unpack
+end
+
 local STALE_VIEW, HELD_BY_OTHER, NOT_OWNER, VERSION_CONFLICT, STALE_EPOCH, NOT_FOUND, AHEAD, UNKNOWN_AGENT = 1, 2, 3, 4, 5, 6, 7, 8
 
 local function fmt(n)
-  return string.format('%d', n)
+  return s_format('%d', n)
 end
 
 -- The rules' order for agent ids and store keys: ordinal on UTF-16 code units (string.CompareOrdinal).
@@ -33,7 +43,7 @@ local function ordinal_lt(a, b)
   local n = #a
   if #b < n then n = #b end
   for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
+    local x, y = s_byte(a, i), s_byte(b, i)
     if x ~= y then return utf16_rank(x) < utf16_rank(y) end
   end
   return #a < #b
@@ -41,19 +51,19 @@ end
 
 -- a <= b for two 19-digit tick strings, compared in two exact halves.
 local function ticks_le(a, b)
-  local ah, bh = tonumber(string.sub(a, 1, 10)), tonumber(string.sub(b, 1, 10))
+  local ah, bh = to_num(s_sub(a, 1, 10)), to_num(s_sub(b, 1, 10))
   if ah ~= bh then return ah < bh end
-  return tonumber(string.sub(a, 11)) <= tonumber(string.sub(b, 11))
+  return to_num(s_sub(a, 11)) <= to_num(s_sub(b, 11))
 end
 
 -- One pattern match per entry: much cheaper in Lua 5.1 than splitting field by field.
 local ENTRY = '^(%a)|(%-?%d+)|(%-?%d*)|(%d*)|([%a_]*)|(%d*)|(%-?%d*)$'
 
 local function decode(raw)
-  local st, view, re, gr, rt, ra, rep = string.match(raw, ENTRY)
+  local st, view, re, gr, rt, ra, rep = s_match(raw, ENTRY)
   local read_epoch = nil
-  if re ~= '' then read_epoch = tonumber(re) end
-  return { st = st, view = tonumber(view), re = read_epoch, gr = gr, rt = rt, ra = ra, rep = rep }
+  if re ~= '' then read_epoch = to_num(re) end
+  return { st = st, view = to_num(view), re = read_epoch, gr = gr, rt = rt, ra = ra, rep = rep }
 end
 
 local function new_entry()
@@ -71,9 +81,9 @@ local function holds(e)
 end
 
 local function load_record(key)
-  local r = redis.call('HMGET', key, 'v', 't', 'e')
+  local r = r_call('HMGET', key, 'v', 't', 'e')
   if not r[1] then return nil end
-  return { v = tonumber(r[1]), tomb = r[2] == '1', e = tonumber(r[3]) }
+  return { v = to_num(r[1]), tomb = r[2] == '1', e = to_num(r[3]), es = r[3] }
 end
 
 local function exists(rec)
@@ -82,7 +92,7 @@ end
 
 -- The holders in agent order (ordinal), and the same entries by agent.
 local function load_holders(key)
-  local flat = redis.call('HGETALL', key)
+  local flat = r_call('HGETALL', key)
   local list, by = {}, {}
   for i = 1, #flat, 2 do
     local h = { agent = flat[i], e = decode(flat[i + 1]) }
@@ -90,23 +100,47 @@ local function load_holders(key)
     by[h.agent] = h.e
   end
   if #list > 1 then
-    table.sort(list, function(x, y) return ordinal_lt(x.agent, y.agent) end)
+    t_sort(list, function(x, y) return ordinal_lt(x.agent, y.agent) end)
   end
   return list, by
+end
+
+-- The hot paths' view of the holders: each entry left encoded with its state letter beside it
+-- (decoding costs far more than the few entries these paths change), in hash order, plus the
+-- caller's own entry decoded (nil when it has none). Not sorted: ordinal_lt costs a C call per byte,
+-- so the store sorts the peers it signals in C#; at most one holder has a grant, so nothing else on
+-- these paths depends on the order.
+local function load_peers(key, agent)
+  local flat = r_call('HGETALL', key)
+  local list, mine = {}, nil
+  for i = 1, #flat, 2 do
+    local raw = flat[i + 1]
+    list[#list + 1] = { agent = flat[i], raw = raw, st = s_sub(raw, 1, 1) }
+    if flat[i] == agent then mine = decode(raw) end
+  end
+  return list, mine
+end
+
+-- An encoded entry turned I with no grant, every other field as it was: the same text as
+-- encode() of the decoded entry after st = 'I', gr = ''.
+local INVALIDATE = '^.(|[^|]*|[^|]*|)[^|]*(|.*)$'
+local function invalidated(raw)
+  local mid, tail = s_match(raw, INVALIDATE)
+  return 'I' .. mid .. tail
 end
 
 -- HSET key f1 v1 f2 v2 ..., in bounded chunks (unpack is limited by the Lua C stack).
 local function hset_pairs(key, flat)
   if #flat == 0 then return end
   if #flat <= 800 then
-    redis.call('HSET', key, unpack(flat))
+    r_call('HSET', key, t_unpack(flat))
     return
   end
   local i = 1
   while i <= #flat do
     local last = i + 799
     if last > #flat then last = #flat end
-    redis.call('HSET', key, unpack(flat, i, last))
+    r_call('HSET', key, t_unpack(flat, i, last))
     i = last + 1
   end
 end
@@ -121,10 +155,11 @@ local function refusal(code, cur, t)
   return { code, fmt(cur), t.caller or '', t.holder or '', t.since or '', re, fmt(t.oe or 0), t.rt or '', t.ra or '', t.rep or '', tomb }
 end
 
+-- list as load_peers returns it.
 local function held_by_other(list, agent, rec)
   for _, h in ipairs(list) do
-    if h.agent ~= agent and holds(h.e) then
-      return refusal(HELD_BY_OTHER, rec.v, { holder = h.agent, since = h.e.gr, oe = rec.e })
+    if h.agent ~= agent and (h.st == 'E' or h.st == 'M') then
+      return refusal(HELD_BY_OTHER, rec.v, { holder = h.agent, since = decode(h.raw).gr, oe = rec.e })
     end
   end
   return nil
@@ -134,33 +169,36 @@ local function stale_epoch(rec, e)
   return refusal(STALE_EPOCH, rec.v, { re = e.re, oe = rec.e, rt = e.rt, ra = e.ra, rep = e.rep })
 end
 
--- The CommitCas checks, in order. Returns the refusal, or nil plus the loaded holders.
+-- The CommitCas checks, in order. Returns the refusal, or nil plus the holders and the caller's
+-- entry as load_peers returns them.
 local function check_cas(known, rec, holders_key, agent, expected_s)
   if not known then return refusal(UNKNOWN_AGENT, 0) end
   local v = 0
   if rec then v = rec.v end
-  local expected = tonumber(expected_s)
+  local expected = to_num(expected_s)
   if expected > v or expected < 0 then return refusal(AHEAD, v, { caller = expected_s }) end
-  if not rec then return nil, {}, {} end
+  if not rec then return nil, {}, nil end
   if expected < v then return refusal(VERSION_CONFLICT, v, { caller = expected_s, oe = rec.e }) end
-  local list, by = load_holders(holders_key)
+  local list, entry = load_peers(holders_key, agent)
   local held = held_by_other(list, agent, rec)
   if held then return held end
-  local entry = by[agent]
   if entry and entry.re and entry.re < rec.e then return stale_epoch(rec, entry) end
-  return nil, list, by
+  return nil, list, entry
 end
 
 -- A successful commit (content) or delete (content == nil): version + 1, the committer keeps its
 -- grant as M when keep is true and it holds one (else S), every non-I peer becomes I. Returns the
--- peers to signal, in agent order.
+-- peers to signal, in list order. list as load_peers returns it; rec.vs is set to the new version's
+-- text.
 local function apply(rec_key, holders_key, rec, list, agent, entry, content, now, keep)
   rec.v = rec.v + 1
+  local vs, es = fmt(rec.v), rec.es or fmt(rec.e)
+  rec.vs = vs
   if content then
-    redis.call('HSET', rec_key, 'v', fmt(rec.v), 't', '0', 'e', fmt(rec.e), 'c', content.bytes, 'h', content.hash, 's', content.size, 'w', agent, 'at', now)
+    r_call('HSET', rec_key, 'v', vs, 't', '0', 'e', es, 'c', content.bytes, 'h', content.hash, 's', content.size, 'w', agent, 'at', now)
   else
-    redis.call('HSET', rec_key, 'v', fmt(rec.v), 't', '1', 'e', fmt(rec.e), 's', '0', 'w', agent, 'at', now)
-    redis.call('HDEL', rec_key, 'c', 'h')
+    r_call('HSET', rec_key, 'v', vs, 't', '1', 'e', es, 's', '0', 'w', agent, 'at', now)
+    r_call('HDEL', rec_key, 'c', 'h')
   end
 
   if keep and holds(entry) then
@@ -174,11 +212,9 @@ local function apply(rec_key, holders_key, rec, list, agent, entry, content, now
   local updates = { agent, encode(entry) }
   local signals = {}
   for _, h in ipairs(list) do
-    if h.agent ~= agent and h.e.st ~= 'I' then
-      h.e.st = 'I'
-      h.e.gr = ''
+    if h.st ~= 'I' and h.agent ~= agent then
       updates[#updates + 1] = h.agent
-      updates[#updates + 1] = encode(h.e)
+      updates[#updates + 1] = invalidated(h.raw)
       signals[#signals + 1] = h.agent
     end
   end

@@ -3,7 +3,7 @@
 -- KEYS: agents, rec, holders, touched(agent), granted   ARGV: agent, now, storeKey
 -- Returns { refusal|false, version }
 local agent, now, sk = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('HEXISTS', KEYS[1], agent) == 0 then
+if r_call('HEXISTS', KEYS[1], agent) == 0 then
   return { refusal(UNKNOWN_AGENT, 0), '0' }
 end
 
@@ -14,11 +14,10 @@ if not rec then
   created = true
 end
 
-local list, by = load_holders(KEYS[3])
+local list, entry = load_peers(KEYS[3], agent)
 local held = held_by_other(list, agent, rec)
 if held then return { held, fmt(rec.v) } end
 
-local entry = by[agent]
 if entry and holds(entry) then return { false, fmt(rec.v) } end
 
 if exists(rec) then
@@ -31,14 +30,14 @@ end
 
 if not entry then
   entry = new_entry()
-  redis.call('SADD', KEYS[4], sk)
+  r_call('SADD', KEYS[4], sk)
 end
 if not exists(rec) then entry.view = rec.v end
 entry.st = 'E'
 entry.re = rec.e
 entry.gr = now
 
-if created then redis.call('HSET', KEYS[2], 'v', '0', 't', '0', 'e', '0') end
-redis.call('HSET', KEYS[3], agent, encode(entry))
-redis.call('SADD', KEYS[5], sk)
+if created then r_call('HSET', KEYS[2], 'v', '0', 't', '0', 'e', '0') end
+r_call('HSET', KEYS[3], agent, encode(entry))
+r_call('SADD', KEYS[5], sk)
 return { false, fmt(rec.v) }

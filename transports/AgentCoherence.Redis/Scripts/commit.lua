@@ -3,7 +3,7 @@
 -- KEYS: agents, rec, holders   ARGV: agent, now, mode ('c' commit, 'd' delete), hash, size, content
 -- Returns { refusal|false, version, signals }
 local agent, now, mode = ARGV[1], ARGV[2], ARGV[3]
-local known = redis.call('HEXISTS', KEYS[1], agent) == 1
+local known = r_call('HEXISTS', KEYS[1], agent) == 1
 local rec = load_record(KEYS[2])
 
 if mode == 'd' and known and rec and not exists(rec) then
@@ -13,8 +13,7 @@ end
 if not known then return { refusal(UNKNOWN_AGENT, 0), '0' } end
 
 if not rec then return { refusal(NOT_OWNER, 0), '0' } end
-local list, by = load_holders(KEYS[3])
-local entry = by[agent]
+local list, entry = load_peers(KEYS[3], agent)
 if not entry then return { refusal(NOT_OWNER, rec.v, { oe = rec.e }), fmt(rec.v) } end
 
 if entry.re and entry.re < rec.e then return { stale_epoch(rec, entry), fmt(rec.v) } end
@@ -26,4 +25,4 @@ if entry.re ~= rec.e then return { stale_epoch(rec, entry), fmt(rec.v) } end
 local content = nil
 if mode == 'c' then content = { hash = ARGV[4], size = ARGV[5], bytes = ARGV[6] } end
 local signals = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, true)
-return { false, fmt(rec.v), signals }
+return { false, rec.vs, signals }

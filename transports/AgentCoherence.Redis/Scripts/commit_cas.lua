@@ -5,7 +5,7 @@
 -- ARGV: agent, now, mode ('c' commit, 'd' delete), expectedVersion, storeKey, hash, size, content
 -- Returns { refusal|false, version, signals }
 local agent, now, mode, expected, sk = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local known = redis.call('HEXISTS', KEYS[1], agent) == 1
+local known = r_call('HEXISTS', KEYS[1], agent) == 1
 local rec = load_record(KEYS[2])
 
 if mode == 'd' and known and (not rec or not exists(rec)) then
@@ -13,7 +13,7 @@ if mode == 'd' and known and (not rec or not exists(rec)) then
   return { refusal(NOT_FOUND, rec.v, { tomb = rec.tomb, oe = rec.e }), fmt(rec.v) }
 end
 
-local refused, list, by = check_cas(known, rec, KEYS[3], agent, expected)
+local refused, list, entry = check_cas(known, rec, KEYS[3], agent, expected)
 if refused then
   local v = 0
   if rec then v = rec.v end
@@ -21,13 +21,12 @@ if refused then
 end
 
 if not rec then rec = { v = 0, tomb = false, e = 0 } end
-local entry = by[agent]
 if not entry then
   entry = new_entry()
-  redis.call('SADD', KEYS[4], sk)
+  r_call('SADD', KEYS[4], sk)
 end
 
 local content = nil
 if mode == 'c' then content = { hash = ARGV[6], size = ARGV[7], bytes = ARGV[8] } end
 local signals = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, holds(entry))
-return { false, fmt(rec.v), signals }
+return { false, rec.vs, signals }

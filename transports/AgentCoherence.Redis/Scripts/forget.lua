@@ -3,13 +3,13 @@
 -- KEYS: agents, touched(agent), granted   ARGV: agent, keyPrefix
 -- Returns 1 when the agent was registered.
 local agent, prefix = ARGV[1], ARGV[2]
-for _, sk in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+for _, sk in ipairs(r_call('SMEMBERS', KEYS[2])) do
   local holders_key = prefix .. '{' .. sk .. '}:holders'
-  local raw = redis.call('HGET', holders_key, agent)
+  local raw = r_call('HGET', holders_key, agent)
   if raw then
-    if holds(decode(raw)) then redis.call('SREM', KEYS[3], sk) end
-    redis.call('HDEL', holders_key, agent)
+    if holds(decode(raw)) then r_call('SREM', KEYS[3], sk) end
+    r_call('HDEL', holders_key, agent)
   end
 end
-redis.call('DEL', KEYS[2])
-return redis.call('HDEL', KEYS[1], agent)
+r_call('DEL', KEYS[2])
+return r_call('HDEL', KEYS[1], agent)

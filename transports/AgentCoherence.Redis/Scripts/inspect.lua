@@ -1,5 +1,5 @@
 -- A consistent copy of one record and its holders, for diagnostics and tests.
 -- KEYS: rec, holders   Returns false when the store has no record, else { rec fields, holder fields }.
-local rec = redis.call('HGETALL', KEYS[1])
+local rec = r_call('HGETALL', KEYS[1])
 if #rec == 0 then return false end
-return { rec, redis.call('HGETALL', KEYS[2]) }
+return { rec, r_call('HGETALL', KEYS[2]) }

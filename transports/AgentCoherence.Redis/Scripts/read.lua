@@ -3,7 +3,7 @@
 -- KEYS: agents, rec, holders, touched(agent)   ARGV: agent, knownVersion, storeKey
 -- Returns { refusal|false, version, included, content, hash, size, writer, committedAt }
 local agent, known, sk = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('HEXISTS', KEYS[1], agent) == 0 then
+if r_call('HEXISTS', KEYS[1], agent) == 0 then
   return { refusal(UNKNOWN_AGENT, 0) }
 end
 
@@ -12,16 +12,16 @@ if not rec then
   return { refusal(NOT_FOUND, 0) }
 end
 
-local raw = redis.call('HGET', KEYS[3], agent)
+local raw = r_call('HGET', KEYS[3], agent)
 local entry
 if raw then entry = decode(raw) else entry = new_entry() end
 if not holds(entry) then entry.st = 'S' end
 entry.view = rec.v
 entry.re = rec.e
-redis.call('HSET', KEYS[3], agent, encode(entry))
-if not raw then redis.call('SADD', KEYS[4], sk) end
+r_call('HSET', KEYS[3], agent, encode(entry))
+if not raw then r_call('SADD', KEYS[4], sk) end
 
-local meta = redis.call('HMGET', KEYS[2], 'h', 's', 'w', 'at')
+local meta = r_call('HMGET', KEYS[2], 'h', 's', 'w', 'at')
 -- A tombstone, or a record an Acquire created with nothing committed: not found, but the read is
 -- registered like any other, so it re-arms the reader's own fence.
 if not exists(rec) then
@@ -30,7 +30,7 @@ end
 
 local included = known ~= fmt(rec.v)
 local content = ''
-if included then content = redis.call('HGET', KEYS[2], 'c') end
+if included then content = r_call('HGET', KEYS[2], 'c') end
 local flag = '0'
 if included then flag = '1' end
 return { false, fmt(rec.v), flag, content, meta[1], meta[2], meta[3], meta[4] }

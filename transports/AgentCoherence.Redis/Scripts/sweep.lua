@@ -14,7 +14,7 @@ local beats, all_beats = {}, false
 local function beat_of(agent)
   local b = beats[agent]
   if b == nil and not all_beats then
-    b = redis.call('HGET', KEYS[1], agent)
+    b = r_call('HGET', KEYS[1], agent)
     beats[agent] = b
   end
   return b or false
@@ -35,18 +35,18 @@ local function add(sk)
   end
 end
 
-for _, sk in ipairs(redis.call('SMEMBERS', KEYS[2])) do add(sk) end
+for _, sk in ipairs(r_call('SMEMBERS', KEYS[2])) do add(sk) end
 if prune then
-  local flat = redis.call('HGETALL', KEYS[1])
+  local flat = r_call('HGETALL', KEYS[1])
   for i = 1, #flat, 2 do beats[flat[i]] = flat[i + 1] end
   all_beats = true
   for i = 1, #flat, 2 do
     if silent(flat[i + 1], prune_thr) then
-      for _, sk in ipairs(redis.call('SMEMBERS', prefix .. 'touched:' .. flat[i])) do add(sk) end
+      for _, sk in ipairs(r_call('SMEMBERS', prefix .. 'touched:' .. flat[i])) do add(sk) end
     end
   end
 end
-table.sort(candidates, ordinal_lt)
+t_sort(candidates, ordinal_lt)
 
 local reclaimed, pruned = {}, 0
 for _, sk in ipairs(candidates) do
@@ -91,15 +91,15 @@ for _, sk in ipairs(candidates) do
       end
     end
 
-    if rec.e ~= epoch_before then redis.call('HSET', rec_key, 'e', fmt(rec.e)) end
+    if rec.e ~= epoch_before then r_call('HSET', rec_key, 'e', fmt(rec.e)) end
     hset_pairs(holders_key, updates)
     for _, agent in ipairs(drops) do
-      redis.call('HDEL', holders_key, agent)
-      redis.call('SREM', prefix .. 'touched:' .. agent, sk)
+      r_call('HDEL', holders_key, agent)
+      r_call('SREM', prefix .. 'touched:' .. agent, sk)
     end
     pruned = pruned + #drops
   end
-  if not still_granted then redis.call('SREM', KEYS[2], sk) end
+  if not still_granted then r_call('SREM', KEYS[2], sk) end
 end
 
 return { reclaimed, pruned }
