@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
@@ -7,7 +8,8 @@ namespace AgentCoherence.Mcp;
 /// <summary>Builds tool results: the payload as structured content, and the same JSON as text for hosts that only read text.</summary>
 internal static class ToolResults
 {
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    // Relaxed escaping: the text is read by models, and markdown full of \u003C or \u00E9 reads worse and costs more tokens.
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static CallToolResult Success(JsonObject payload) => new()
     {

@@ -61,6 +61,16 @@ public sealed class ToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_text_content_keeps_markdown_and_accents_readable()
+    {
+        await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "# Café <plan> & 'steps'\n" });
+
+        var result = await _server.Call("read", new { agent = "planner", path = "plans/plan.md" });
+
+        Assert.Contains("# Café <plan> & 'steps'\\n", InProcessServer.Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stale_write_is_refused_and_the_writer_recovers_with_reacquire()
     {
         await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "1. research\n" });
