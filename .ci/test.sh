@@ -28,6 +28,16 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# The third-party MCP client test drives the server with the official npm SDK client, pinned by its lock file.
+node_client=tests/AgentCoherence.Mcp.Tests/node
+if command -v npm >/dev/null 2>&1; then
+  echo "== npm ci ($node_client)"
+  (cd "$node_client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "npm ci in $node_client failed; the third-party MCP client test will report it" >&2
+else
+  echo "missing: npm (the third-party MCP client test needs Node.js 18+ and npm)" >&2
+fi
+
 dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1
 
 log=$(mktemp)

@@ -194,6 +194,59 @@ public sealed class CoherentVolume : IAsyncDisposable
     }
 
     /// <summary>
+    /// Compare-and-set write of a managed file: lands only if the file is still at
+    /// <paramref name="expectedVersion"/> (0 creates a file that never existed; a deleted file's tombstone
+    /// version re-creates it). The expected version is the guard, so no prior read is needed. Runs under the
+    /// write grant like <see cref="WriteAsync"/>: refresh the view, acquire, check the version and the disk,
+    /// replace the file atomically, commit, release. Nothing is written when it is refused.
+    /// </summary>
+    /// <exception cref="VersionConflictException">The file moved past <paramref name="expectedVersion"/>: re-read, merge, retry.</exception>
+    /// <exception cref="ExpectedVersionAheadException"><paramref name="expectedVersion"/> is newer than the file: it did not come from a read.</exception>
+    /// <exception cref="HeldByOtherException">A peer is writing the file right now; retry.</exception>
+    /// <exception cref="StaleViewException">A peer committed between the refresh and the grant; retry.</exception>
+    /// <exception cref="ForeignEditException">The file on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    /// <exception cref="ArgumentException">The path is not managed, or <paramref name="expectedVersion"/> is negative.</exception>
+    public async ValueTask<VolumeFile> WriteCasAsync(string path, string content, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        ThrowIfDisposed();
+        var resolved = RequireManaged(path);
+        var key = Key(resolved);
+
+        // The expected version is the guard (compare-and-set), so the view is refreshed first: a file that
+        // moved is a version conflict, not a stale view.
+        try
+        {
+            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            // Creating needs no prior view.
+        }
+
+        var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (grant.ConfigureAwait(false))
+        {
+            // While the grant is held no version can move, so this check stays true until the commit.
+            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            if ((record?.Version ?? 0) != expectedVersion)
+            {
+                // The store renders the verdict (VersionConflict or ExpectedVersionAhead, with its data); it
+                // cannot land, because the version cannot move while the grant is held.
+                await _agent.WriteCasAsync(key, content, expectedVersion, cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"The store accepted expected version v{expectedVersion} of '{resolved.Name}' while the volume saw v{record?.Version ?? 0}.");
+            }
+
+            await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+            AtomicFile.Replace(resolved.FullPath, AtomicFile.Utf8.GetBytes(content));
+            var view = await _agent.WriteCasAsync(key, content, expectedVersion, cancellationToken).ConfigureAwait(false);
+            return new VolumeFile(resolved.Name, content, view.Version);
+        }
+    }
+
+    /// <summary>
     /// Read-modify-write of a managed file: read, take the grant, compute <paramref name="update"/> from the
     /// file's content (null when it does not exist), replace the file, commit, release. Retries with
     /// jittered back-off while peers hold the file or commit first, for up to <see cref="VolumeOptions.UpdateTimeout"/>.

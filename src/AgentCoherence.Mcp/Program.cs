@@ -1,0 +1,3 @@
+using AgentCoherence.Mcp;
+
+return await CoherenceMcpProgram.RunAsync(args, Console.Out, Console.Error);
