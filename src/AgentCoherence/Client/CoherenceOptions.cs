@@ -25,6 +25,15 @@ public sealed class CoherenceOptions
     /// <summary>How often a live agent sends a heartbeat. Must be well under the heartbeat timeout.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// What disposing an agent leaves in the store. False (the default): the agent leaves, releasing its
+    /// grants and dropping its views, as an agent that is done should. True: only its grants are released;
+    /// its views (what it read, at which version) stay, so a later process using the same agent id carries
+    /// on where this one stopped, as when an MCP host starts one server process per tool call. Views of
+    /// agents that never come back are pruned by the sweep after <see cref="CrashRecoveryOptions.PruneSilentAfter"/>.
+    /// </summary>
+    public bool KeepViewsOnDispose { get; set; }
+
     /// <summary>Crash recovery: heartbeats, the sweep and its thresholds.</summary>
     public CrashRecoveryOptions CrashRecovery { get; set; } = new();
 

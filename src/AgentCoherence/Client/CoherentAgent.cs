@@ -20,6 +20,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     private readonly Dictionary<ArtifactKey, CacheEntry> _cache = new();
     private readonly Dictionary<ArtifactKey, (long Version, int Kinds)> _seen = new();
     private readonly HashSet<Task> _refreshes = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ArtifactKey, byte> _grantsTaken = new();
     private Channel<InvalidationSignal>? _signals;
     private Task? _started;
     private volatile bool _ready;
@@ -133,6 +134,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw Refuse(refusal);
         }
 
+        _grantsTaken[key] = 0;
         return new CoherenceGrant(this, key, result.Version);
     }
 
@@ -285,7 +287,9 @@ public sealed class CoherentAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(key);
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         using var activity = Span("coherence.release", key);
-        return await _client.Store.ReleaseAsync(Id, key, cancellationToken).ConfigureAwait(false);
+        var released = await _client.Store.ReleaseAsync(Id, key, cancellationToken).ConfigureAwait(false);
+        _grantsTaken.TryRemove(key, out _);
+        return released;
     }
 
     /// <summary>Sends a heartbeat now (they are also sent automatically while the agent lives).</summary>
@@ -318,7 +322,10 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Leaves cleanly: stops heartbeats, releases every grant and drops this agent's entries in the store.</summary>
+    /// <summary>
+    /// Leaves cleanly: stops heartbeats, releases every grant and drops this agent's entries in the store
+    /// (with <see cref="CoherenceOptions.KeepViewsOnDispose"/>, releases the grants it took and keeps its views).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Task[] pending;
@@ -339,6 +346,16 @@ public sealed class CoherentAgent : IAsyncDisposable
         _client.Remove(this);
         if (_started is { IsCompletedSuccessfully: true })
         {
+            if (_client.Options.KeepViewsOnDispose)
+            {
+                foreach (var key in _grantsTaken.Keys.OrderBy(k => k.StoreKey, StringComparer.Ordinal))
+                {
+                    await _client.Store.ReleaseAsync(Id, key).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
             await _client.Store.ForgetAsync(Id).ConfigureAwait(false);
             Log.AgentLeft(_logger, Id.Value);
         }
