@@ -79,7 +79,7 @@ internal sealed class AgentVolumes : IAsyncDisposable
                 throw new AgentLimitException(agent, Options.MaxAgents);
             }
 
-            volume = await CoherentVolume.OpenAsync(Root, id.Value, new VolumeOptions { Managed = [.. Managed], Store = _store }, cancellationToken).ConfigureAwait(false);
+            volume = await CoherentVolume.OpenAsync(Root, id.Value, new VolumeOptions { Managed = [.. Managed], Store = _store, Coherence = new CoherenceOptions { KeepViewsOnDispose = Options.KeepViews } }, cancellationToken).ConfigureAwait(false);
             _volumes[agent] = volume;
             _logger.LogInformation(4001, "Agent {Agent} joined ({Count} served)", agent, _volumes.Count);
             return volume;
@@ -90,7 +90,10 @@ internal sealed class AgentVolumes : IAsyncDisposable
         }
     }
 
-    /// <summary>Every agent leaves cleanly (grants released), then the store it owns closes.</summary>
+    /// <summary>
+    /// Every agent's grants are released and, unless <see cref="CoherenceMcpOptions.KeepViews"/>, the agent leaves
+    /// the store; then the store this instance owns closes.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

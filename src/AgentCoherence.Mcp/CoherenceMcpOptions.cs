@@ -40,6 +40,15 @@ public sealed class CoherenceMcpOptions
     /// <summary>How many distinct agent names one server serves; each keeps its own view (a volume) until the server stops.</summary>
     public int MaxAgents { get; set; } = 64;
 
+    /// <summary>
+    /// True (the default): when the server stops, each agent's grants are released but its views stay in the
+    /// store, so the next server process serving the same agent name carries on; hosts that start one server
+    /// process per tool call (langchain-mcp-adapters without a session) rely on this. False
+    /// (<c>--forget-on-exit</c>): agents leave the store when the server stops. See
+    /// <see cref="CoherenceOptions.KeepViewsOnDispose"/>.
+    /// </summary>
+    public bool KeepViews { get; set; } = true;
+
     /// <summary>The managed globs in force: <see cref="Managed"/>, or <see cref="DefaultManaged"/> when it is empty.</summary>
     public IReadOnlyList<string> EffectiveManaged => Managed.Count > 0 ? [.. Managed] : DefaultManaged;
 

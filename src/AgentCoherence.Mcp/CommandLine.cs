@@ -19,11 +19,14 @@ internal sealed class CommandLine
           --port <n>          the HTTP port (default 7420; 0 picks a free one)
           --token <t>         the HTTP bearer token (prefer AGENTCOHERENCE__MCP__TOKEN; generated when unset)
           --max-agents <n>    how many agent names one server serves (default 64)
+          --forget-on-exit    agents leave the store when the server stops (default: their views stay,
+                              so the next server process for the same agent carries on)
           --config <file>     a JSON settings file (section AgentCoherence:Mcp) read after ./appsettings.json
           -h, --help          this text
 
         Environment: AGENTCOHERENCE__MCP__ROOT, AGENTCOHERENCE__MCP__MANAGED__0, AGENTCOHERENCE__MCP__HTTP,
-        AGENTCOHERENCE__MCP__PORT, AGENTCOHERENCE__MCP__TOKEN, AGENTCOHERENCE__MCP__MAXAGENTS.
+        AGENTCOHERENCE__MCP__PORT, AGENTCOHERENCE__MCP__TOKEN, AGENTCOHERENCE__MCP__MAXAGENTS,
+        AGENTCOHERENCE__MCP__KEEPVIEWS.
         On stdio, stdout carries the protocol only; logs go to stderr.
         """;
 
@@ -38,6 +41,8 @@ internal sealed class CommandLine
     public string? Token { get; private set; }
 
     public int? MaxAgents { get; private set; }
+
+    public bool? KeepViews { get; private set; }
 
     public string? ConfigFile { get; private set; }
 
@@ -81,6 +86,9 @@ internal sealed class CommandLine
                     break;
                 case "--token":
                     line.Token = Value(ref i);
+                    break;
+                case "--forget-on-exit":
+                    line.KeepViews = false;
                     break;
                 case "--max-agents":
                     line.MaxAgents = Number(Value(ref i));
@@ -148,5 +156,6 @@ internal sealed class CommandLine
         options.Port = Port ?? options.Port;
         options.Token = Token ?? options.Token;
         options.MaxAgents = MaxAgents ?? options.MaxAgents;
+        options.KeepViews = KeepViews ?? options.KeepViews;
     }
 }

@@ -52,6 +52,36 @@ public sealed class StdioProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task One_server_process_per_call_keeps_each_agents_view_so_a_fresh_write_lands_and_a_stale_one_is_refused()
+    {
+        // How langchain-mcp-adapters runs tools without a session: a new stdio server for every call.
+        await Once("write", new() { ["agent"] = "planner", ["path"] = "plans/plan.md", ["content"] = "v1" });
+        var read = await Once("read", new() { ["agent"] = "reviewer", ["path"] = "plans/plan.md" });
+        Assert.Equal(1, read.StructuredContent!.Value.GetProperty("version").GetInt64());
+
+        var written = await Once("write", new() { ["agent"] = "reviewer", ["path"] = "plans/plan.md", ["content"] = "v2 by reviewer" });
+        Assert.True(written.IsError is not true, string.Concat(written.Content.OfType<TextContentBlock>().Select(t => t.Text)));
+        Assert.Equal(2, written.StructuredContent!.Value.GetProperty("version").GetInt64());
+
+        var stale = await Once("write", new() { ["agent"] = "planner", ["path"] = "plans/plan.md", ["content"] = "planner saw v1 only" });
+        Assert.True(stale.IsError);
+        RefusalTests.AssertRefusal(stale.StructuredContent!.Value, "stale_view", currentVersion: 2, expectedVersion: 1, retryable: true, "reacquire");
+        Assert.Equal("v2 by reviewer", File.ReadAllText(_workspace.File("plans/plan.md")));
+    }
+
+    [Fact]
+    public async Task With_forget_on_exit_an_agents_view_ends_with_its_server_process()
+    {
+        await Once("write", new() { ["agent"] = "planner", ["path"] = "plans/plan.md", ["content"] = "v1" });
+        await Once("read", new() { ["agent"] = "reviewer", ["path"] = "plans/plan.md" }, "--forget-on-exit");
+
+        var written = await Once("write", new() { ["agent"] = "reviewer", ["path"] = "plans/plan.md", ["content"] = "v2" });
+
+        Assert.True(written.IsError);
+        RefusalTests.AssertRefusal(written.StructuredContent!.Value, "stale_view", currentVersion: 1, expectedVersion: 0, retryable: true, "reacquire");
+    }
+
+    [Fact]
     public async Task Logs_go_to_stderr_and_the_root_comes_from_the_environment()
     {
         await using var client = await StartAsync("server");
@@ -63,14 +93,21 @@ public sealed class StdioProcessTests : IDisposable
         await WaitFor(() => _stderr.Any(l => l.Contains("Agent planner joined", StringComparison.Ordinal)), "the join log line on stderr");
     }
 
-    private async Task<McpClient> StartAsync(string name)
+    // One tool call on a server process of its own, stopped (and waited for) before returning.
+    private async Task<CallToolResult> Once(string tool, Dictionary<string, object?> arguments, params string[] extraArguments)
+    {
+        await using var client = await StartAsync("one-call", extraArguments);
+        return await client.CallToolAsync(tool, arguments);
+    }
+
+    private async Task<McpClient> StartAsync(string name, params string[] extraArguments)
     {
         BuiltServer.AssertBuilt();
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = name,
             Command = BuiltServer.DotnetHost,
-            Arguments = [BuiltServer.Assembly, "--managed", "plans/**"],
+            Arguments = [BuiltServer.Assembly, "--managed", "plans/**", .. extraArguments],
             EnvironmentVariables = new Dictionary<string, string?> { ["AGENTCOHERENCE__MCP__ROOT"] = _workspace.Path },
             StandardErrorLines = line => _stderr.Enqueue(line),
         });
