@@ -7,13 +7,21 @@ using AgentCoherence.Testing.Servers;
 using Medallion.Threading.Redis;
 using StackExchange.Redis;
 
-// Redis CommitCas throughput beside its two reference points, measured in one run on one server:
-//   raw EVALSHA   a trivial script ("return 1"): one round trip, the ceiling for any one-script operation;
-//   lock + SET    DistributedLock.Redis acquire, SET the value, release: the usual alternative.
+// Redis CommitCas throughput beside its reference points, measured in one run on one server:
+//   raw EVALSHA     a trivial script ("return 1"), no keys, no arguments: one round trip, the ceiling
+//                   for any one-script operation;
+//   EVALSHA + args  the same trivial script sent CommitCas's 4 keys and 8 arguments (200-byte content):
+//                   what moving the operation's data costs before any script work;
+//   lock + SET      DistributedLock.Redis acquire, SET the value, release: the usual alternative.
 // Each worker owns one artifact (or key) and commits to it in a loop, so every operation succeeds.
-// Usage: dotnet run -c Release --project benchmarks/AgentCoherence.Benchmarks.Redis [-- --seconds 4.5]
+// Usage: dotnet run -c Release --project benchmarks/AgentCoherence.Benchmarks.Redis
+//          [-- --seconds 4.5] [--mode auto|functions|eval] [--pin]
+// --pin (Linux, needs taskset): this process on CPU 0, the redis-server on CPU 1, as when Redis runs
+// on its own host; without it both share every core.
 // Uses AGENTCOHERENCE_REDIS when set, else starts redis-server from PATH on a loopback port.
-var seconds = args.Length >= 2 && args[0] == "--seconds" ? double.Parse(args[1], CultureInfo.InvariantCulture) : 4.5;
+var seconds = Option("--seconds") is { } secondsText ? double.Parse(secondsText, CultureInfo.InvariantCulture) : 4.5;
+var mode = Enum.Parse<RedisScriptMode>(Option("--mode") ?? "auto", ignoreCase: true);
+var pin = args.Contains("--pin");
 var duration = TimeSpan.FromSeconds(seconds);
 const int rounds = 9;
 
@@ -35,11 +43,20 @@ try
     await using var admin = await ConnectionMultiplexer.ConnectAsync(adminOptions);
     var redisServer = admin.GetServer(admin.GetEndPoints()[0]);
     var content = new string('x', 200);
+    if (pin)
+    {
+        var redisPid = (await redisServer.InfoAsync("server")).SelectMany(g => g).First(p => p.Key == "process_id").Value;
+        Pin(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "0");
+        Pin(redisPid, "1");
+    }
 
-    Console.WriteLine($"redis {connection.GetServer(connection.GetEndPoints()[0]).Version}, {Environment.ProcessorCount} cores, {seconds:0.#} s per cell in {rounds} interleaved rounds (median), content {content.Length} bytes");
+    var probe = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = $"bench-{Guid.NewGuid():N}:", ScriptMode = mode });
+    await probe.RegisterAgentAsync(new AgentId("probe"));
+
+    Console.WriteLine($"redis {connection.GetServer(connection.GetEndPoints()[0]).Version}, {Environment.ProcessorCount} cores{(pin ? " (client pinned to CPU 0, redis-server to CPU 1)" : "")}, CommitCas as {probe.ScriptMode}, {seconds:0.#} s per cell in {rounds} interleaved rounds (median), content {content.Length} bytes");
     Console.WriteLine();
-    Console.WriteLine("| concurrency | raw EVALSHA (ops/s) | CommitCas (ops/s) | lock + SET + release (ops/s) | CommitCas / EVALSHA | CommitCas / lock | CPU µs/op client / server: EVALSHA | CommitCas | lock |");
-    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| concurrency | raw EVALSHA (ops/s) | EVALSHA + args (ops/s) | CommitCas (ops/s) | lock + SET + release (ops/s) | CommitCas / EVALSHA | CommitCas / EVALSHA + args | CommitCas / lock | CPU µs/op client / server: EVALSHA | EVALSHA + args | CommitCas | lock |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var concurrency in new[] { 1, 16 })
     {
         // The three approaches run in short interleaved rounds and each reports its median round, so
@@ -47,7 +64,8 @@ try
         Func<int, Func<Task>>[] approaches =
         [
             _ => () => database.ScriptEvaluateAsync(trivialSha),
-            worker => CommitCasLoop(connection, worker, content),
+            worker => TrivialWithArgumentsLoop(database, trivialSha, worker, content),
+            worker => CommitCasLoop(connection, worker, content, mode),
             worker => LockedWriteLoop(database, worker, content),
         ];
         var workers = approaches.Select(factory => Enumerable.Range(0, concurrency).Select(factory).ToArray()).ToArray();
@@ -74,13 +92,13 @@ try
             }
         }
 
-        var (raw, cas, locked) = (Median(samples[0]), Median(samples[1]), Median(samples[2]));
+        var (raw, withArgs, cas, locked) = (Median(samples[0]), Median(samples[1]), Median(samples[2]), Median(samples[3]));
         string PerOp(int which) => string.Create(
             CultureInfo.InvariantCulture,
             $"{cpu[which].Client * 1e6 / cpu[which].Operations:0.0} / {cpu[which].Server * 1e6 / cpu[which].Operations:0.0}");
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"| {concurrency} | {raw:N0} | {cas:N0} | {locked:N0} | {cas / raw:P0} | {cas / locked:0.00}x | {PerOp(0)} | {PerOp(1)} | {PerOp(2)} |"));
+            $"| {concurrency} | {raw:N0} | {withArgs:N0} | {cas:N0} | {locked:N0} | {cas / raw:P0} | {cas / withArgs:P0} | {cas / locked:0.00}x | {PerOp(0)} | {PerOp(1)} | {PerOp(2)} | {PerOp(3)} |"));
     }
 }
 finally
@@ -91,9 +109,37 @@ finally
     }
 }
 
-static Func<Task> CommitCasLoop(IConnectionMultiplexer connection, int worker, string content)
+string? Option(string name)
 {
-    var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = $"bench-{Guid.NewGuid():N}:" });
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+}
+
+static void Pin(string pid, string cpu)
+{
+    using var taskset = Process.Start(new ProcessStartInfo("taskset", ["-a", "-p", "-c", cpu, pid]) { RedirectStandardOutput = true })
+        ?? throw new InvalidOperationException("taskset did not start.");
+    taskset.WaitForExit();
+    if (taskset.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"taskset -a -p -c {cpu} {pid} failed with exit code {taskset.ExitCode}.");
+    }
+}
+
+// The trivial script with the keys and arguments CommitCas sends (agent, time, mode, expected version,
+// store key, SHA-256 hex, size, content), so the difference to CommitCas is the script's own work.
+static Func<Task> TrivialWithArgumentsLoop(IDatabase database, byte[] sha, int worker, string content)
+{
+    var prefix = $"bench-{Guid.NewGuid():N}:";
+    RedisKey[] keys = [prefix + "agents", prefix + $"{{bench:doc-{worker}}}:rec", prefix + $"{{bench:doc-{worker}}}:holders", prefix + $"touched:agent-{worker}"];
+    var payload = ContentPayload.Create(Encoding.UTF8.GetBytes(content), 50);
+    long version = 0;
+    return () => database.ScriptEvaluateAsync(sha, keys, [$"agent-{worker}", DateTimeOffset.UtcNow.UtcTicks.ToString("D19", CultureInfo.InvariantCulture), "c", (version++).ToString(CultureInfo.InvariantCulture), $"bench:doc-{worker}", payload.Hash, "50", payload.Bytes]);
+}
+
+static Func<Task> CommitCasLoop(IConnectionMultiplexer connection, int worker, string content, RedisScriptMode mode)
+{
+    var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = $"bench-{Guid.NewGuid():N}:", ScriptMode = mode });
     var agent = new AgentId($"agent-{worker}");
     var key = new ArtifactKey("bench", $"doc-{worker}");
     var registered = false;

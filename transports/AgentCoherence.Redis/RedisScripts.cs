@@ -207,6 +207,8 @@ internal sealed class RedisScripts
     /// <summary>One loaded script: its name, full body (library + script) and SHA-1.</summary>
     internal sealed class Script
     {
+        private string? _functionName;
+
         private Script(string name, string source)
         {
             Name = name;
@@ -224,7 +226,7 @@ internal sealed class RedisScripts
         public string Source { get; }
 
         /// <summary>The name of the script's function in <see cref="Library"/>.</summary>
-        public string FunctionName => Library.FunctionName(Name);
+        public string FunctionName => _functionName ??= Library.FunctionName(Name);
 
         public string Body { get; }
 
