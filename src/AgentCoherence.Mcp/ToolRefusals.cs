@@ -42,20 +42,6 @@ internal static class ToolRefusals
     /// <summary>True when <paramref name="exception"/> is no refusal the server knows (it becomes <c>internal_error</c>).</summary>
     public static bool IsUnexpected(Exception exception) => Describe(exception, null).Reason == "internal_error";
 
-    /// <summary>The snake_case name of a store refusal reason, as tools report it.</summary>
-    public static string ReasonName(RefusalReason reason) => reason switch
-    {
-        RefusalReason.StaleView => "stale_view",
-        RefusalReason.HeldByOther => "held_by_other",
-        RefusalReason.NotOwner => "not_owner",
-        RefusalReason.VersionConflict => "version_conflict",
-        RefusalReason.StaleEpoch => "stale_epoch",
-        RefusalReason.NotFound => "not_found",
-        RefusalReason.ExpectedVersionAhead => "expected_version_ahead",
-        RefusalReason.UnknownAgent => "unknown_agent",
-        _ => reason.ToString().ToLowerInvariant(),
-    };
-
     /// <summary>What to do after a store refusal of this reason.</summary>
     public static string NextActionFor(RefusalReason reason) => reason switch
     {
@@ -107,7 +93,7 @@ internal static class ToolRefusals
     {
         var refusal = coherence.Refusal;
         var described = new Described(
-            coherence is CasRetriesExhaustedException ? "cas_retries_exhausted" : ReasonName(refusal.Reason),
+            coherence is CasRetriesExhaustedException ? "cas_retries_exhausted" : refusal.Reason.ToSnakeCase(),
             refusal.Key.Name,
             refusal.CurrentVersion,
             refusal.Reason is RefusalReason.StaleView or RefusalReason.VersionConflict or RefusalReason.ExpectedVersionAhead ? refusal.CallerVersion ?? 0 : null,
@@ -164,7 +150,7 @@ internal static class ToolRefusals
             {
                 ["refused"] = true,
                 ["path"] = member.Key.Name,
-                ["reason"] = ReasonName(member.Reason),
+                ["reason"] = member.Reason.ToSnakeCase(),
                 ["current_version"] = member.CurrentVersion,
                 ["expected_version"] = member.CallerVersion,
                 ["retryable"] = member.IsRetryable,

@@ -217,16 +217,7 @@ public sealed class CoherentVolume : IAsyncDisposable
 
         // The expected version is the guard (compare-and-set), so the view is refreshed first: a file that
         // moved is a version conflict, not a stale view.
-        try
-        {
-            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArtifactNotFoundException)
-        {
-            // Creating needs no prior view.
-        }
-
-        var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        var grant = await RefreshThenAcquireAsync(key, cancellationToken).ConfigureAwait(false);
         await using (grant.ConfigureAwait(false))
         {
             // While the grant is held no version can move, so this check stays true until the commit.
@@ -387,16 +378,7 @@ public sealed class CoherentVolume : IAsyncDisposable
         ThrowIfDisposed();
         var resolved = RequireManaged(path);
         var key = Key(resolved);
-        try
-        {
-            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArtifactNotFoundException)
-        {
-            // Nothing to be current with: acquiring creates.
-        }
-
-        var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        var grant = await RefreshThenAcquireAsync(key, cancellationToken).ConfigureAwait(false);
         await using (grant.ConfigureAwait(false))
         {
             var disk = AtomicFile.TryRead(resolved.FullPath);
@@ -415,6 +397,20 @@ public sealed class CoherentVolume : IAsyncDisposable
             await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
             return record?.Version ?? 0;
         }
+    }
+
+    // Brings the view up to date (a file that exists nowhere needs none: acquiring creates), then takes the grant.
+    private async ValueTask<CoherenceGrant> RefreshThenAcquireAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+        }
+
+        return await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Leaves cleanly: releases this agent's grants and drops its entries; closes the store it owns.</summary>

@@ -57,20 +57,7 @@ public sealed class CoherenceDiagnostics : IDisposable
 
     internal Counter<long> TokensSaved { get; }
 
-    internal void Refused(RefusalReason reason) => Conflicts.Add(1, new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
-
-    internal static string ReasonTag(RefusalReason reason) => reason switch
-    {
-        RefusalReason.StaleView => "stale_view",
-        RefusalReason.HeldByOther => "held_by_other",
-        RefusalReason.NotOwner => "not_owner",
-        RefusalReason.VersionConflict => "version_conflict",
-        RefusalReason.StaleEpoch => "stale_epoch",
-        RefusalReason.NotFound => "not_found",
-        RefusalReason.ExpectedVersionAhead => "expected_version_ahead",
-        RefusalReason.UnknownAgent => "unknown_agent",
-        _ => "other",
-    };
+    internal void Refused(RefusalReason reason) => Conflicts.Add(1, new KeyValuePair<string, object?>("reason", reason.ToSnakeCase()));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
