@@ -125,12 +125,14 @@ Write(a, K, based, del, wst) ==
 (* The operations.  a is the calling agent, k the artifact. *)
 
 \* Read: the reader becomes S (an E/M holder keeps E/M) and observes the
-\* current version.  Version 0 gives a typed not-found and changes nothing,
-\* so it is no step.  Reading a tombstone also gives a typed not-found, which
-\* carries the tombstone's version: we model it as an observation of that
-\* version (the caller can then re-create against it).
+\* current version.  Reading version 0 (nothing committed yet) or a tombstone
+\* gives a typed not-found that carries that version, and is registered like
+\* any other read: the caller observed the absence at that version and can
+\* create or re-create against it, and (CrashRecovery) the read re-arms its
+\* own fence.  Without this a creator reclaimed before its first commit could
+\* lift its fence only through Acquire; the implementation's exhaustive
+\* explorer found that, and CoherenceRules.Read registers such reads.
 Read(a, k) ==
-    /\ version[k] > 0
     /\ state' = [state EXCEPT ![a][k] = IF @ \in Holding THEN @ ELSE "S"]
     /\ view'  = [view EXCEPT ![a][k] = version[k]]
     /\ UNCHANGED <<version, tomb, basis, prevVersion>>
