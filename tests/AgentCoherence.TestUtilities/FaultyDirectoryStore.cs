@@ -4,7 +4,7 @@ namespace AgentCoherence.Testing;
 /// Wraps a store and makes the next write fail with <see cref="OutcomeUnknownException"/>, either after
 /// it landed (the reply was lost) or before it reached the store (the request was lost).
 /// </summary>
-public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStore
+public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDirectoryStore(inner)
 {
     /// <summary>What the next write does.</summary>
     public enum Fault
@@ -31,7 +31,7 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
     /// <summary>When true, the next registration fails as if the store were unreachable.</summary>
     public bool FailNextRegister { get; set; }
 
-    public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
+    public override ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
         if (FailNextRegister)
         {
@@ -39,32 +39,14 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : IDirectoryStor
             throw new IOException("store unreachable");
         }
 
-        return inner.RegisterAgentAsync(agent, cancellationToken);
+        return Inner.RegisterAgentAsync(agent, cancellationToken);
     }
 
-    public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(agent, cancellationToken);
+    public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Commit", () => Inner.CommitAsync(agent, key, content, cancellationToken));
 
-    public ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default) => inner.ReadAsync(agent, key, knownVersion, cancellationToken);
-
-    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => inner.AcquireAsync(agent, key, cancellationToken);
-
-    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) =>
-        Faulted(key, "Commit", () => inner.CommitAsync(agent, key, content, cancellationToken));
-
-    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) =>
-        Faulted(key, "CommitCas", () => inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken));
-
-    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default) => inner.CommitAllAsync(agent, members, cancellationToken);
-
-    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default) => inner.DeleteAsync(agent, key, expectedVersion, cancellationToken);
-
-    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => inner.ReleaseAsync(agent, key, cancellationToken);
-
-    public ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.ForgetAsync(agent, cancellationToken);
-
-    public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => inner.SweepAsync(policy, cancellationToken);
-
-    public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => inner.InspectAsync(key, cancellationToken);
+    public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) =>
+        Faulted(key, "CommitCas", () => Inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken));
 
     private async ValueTask RunGap()
     {

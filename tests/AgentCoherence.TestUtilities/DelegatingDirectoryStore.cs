@@ -1,0 +1,35 @@
+namespace AgentCoherence.Testing;
+
+/// <summary>
+/// A store that forwards every operation to <see cref="Inner"/>: the base of test doubles that
+/// override only the operations they interfere with.
+/// </summary>
+public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IDirectoryStore
+{
+    /// <summary>The store every call goes to unless overridden.</summary>
+    protected IDirectoryStore Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
+
+    public virtual ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) => Inner.RegisterAgentAsync(agent, cancellationToken);
+
+    public virtual ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => Inner.HeartbeatAsync(agent, cancellationToken);
+
+    public virtual ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default) => Inner.ReadAsync(agent, key, knownVersion, cancellationToken);
+
+    public virtual ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => Inner.AcquireAsync(agent, key, cancellationToken);
+
+    public virtual ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) => Inner.CommitAsync(agent, key, content, cancellationToken);
+
+    public virtual ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) => Inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken);
+
+    public virtual ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default) => Inner.CommitAllAsync(agent, members, cancellationToken);
+
+    public virtual ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default) => Inner.DeleteAsync(agent, key, expectedVersion, cancellationToken);
+
+    public virtual ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => Inner.ReleaseAsync(agent, key, cancellationToken);
+
+    public virtual ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => Inner.ForgetAsync(agent, cancellationToken);
+
+    public virtual ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => Inner.SweepAsync(policy, cancellationToken);
+
+    public virtual ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => Inner.InspectAsync(key, cancellationToken);
+}
