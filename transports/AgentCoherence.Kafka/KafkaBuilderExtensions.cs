@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AgentCoherence.Kafka;
 
@@ -13,9 +12,7 @@ public static class KafkaBuilderExtensions
     public static AgentCoherenceBuilder UseKafka(this AgentCoherenceBuilder builder, Action<KafkaBusOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Configure(configure);
-        return Register(builder);
+        return builder.UseEventBus(configure, Create);
     }
 
     /// <summary>
@@ -25,14 +22,9 @@ public static class KafkaBuilderExtensions
     public static AgentCoherenceBuilder UseKafka(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<KafkaBusOptions>(section);
-        return Register(builder);
+        return builder.UseEventBus<KafkaBusOptions>(section, Create);
     }
 
-    private static AgentCoherenceBuilder Register(AgentCoherenceBuilder builder) =>
-        builder.UseEventBus(sp => new KafkaEventBus(
-            sp.GetRequiredService<IOptions<KafkaBusOptions>>().Value,
-            sp.GetService<ILogger<KafkaEventBus>>(),
-            sp.GetService<CoherenceDiagnostics>()));
+    private static KafkaEventBus Create(IServiceProvider services, KafkaBusOptions options) =>
+        new(options, services.GetService<ILogger<KafkaEventBus>>(), services.GetService<CoherenceDiagnostics>());
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AgentCoherence.MassTransit;
 
@@ -13,9 +12,7 @@ public static class MassTransitBuilderExtensions
     public static AgentCoherenceBuilder UseMassTransit(this AgentCoherenceBuilder builder, Action<MassTransitBusOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Configure(configure);
-        return Register(builder);
+        return builder.UseEventBus(configure, Create);
     }
 
     /// <summary>
@@ -25,14 +22,9 @@ public static class MassTransitBuilderExtensions
     public static AgentCoherenceBuilder UseMassTransit(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<MassTransitBusOptions>(section);
-        return Register(builder);
+        return builder.UseEventBus<MassTransitBusOptions>(section, Create);
     }
 
-    private static AgentCoherenceBuilder Register(AgentCoherenceBuilder builder) =>
-        builder.UseEventBus(sp => new MassTransitEventBus(
-            sp.GetRequiredService<IOptions<MassTransitBusOptions>>().Value,
-            sp.GetService<ILogger<MassTransitEventBus>>(),
-            sp.GetService<CoherenceDiagnostics>()));
+    private static MassTransitEventBus Create(IServiceProvider services, MassTransitBusOptions options) =>
+        new(options, services.GetService<ILogger<MassTransitEventBus>>(), services.GetService<CoherenceDiagnostics>());
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AgentCoherence.Nats;
 
@@ -13,9 +12,7 @@ public static class NatsBuilderExtensions
     public static AgentCoherenceBuilder UseNats(this AgentCoherenceBuilder builder, Action<NatsBusOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Configure(configure);
-        return Register(builder);
+        return builder.UseEventBus(configure, Create);
     }
 
     /// <summary>
@@ -25,14 +22,9 @@ public static class NatsBuilderExtensions
     public static AgentCoherenceBuilder UseNats(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<NatsBusOptions>(section);
-        return Register(builder);
+        return builder.UseEventBus<NatsBusOptions>(section, Create);
     }
 
-    private static AgentCoherenceBuilder Register(AgentCoherenceBuilder builder) =>
-        builder.UseEventBus(sp => new NatsEventBus(
-            sp.GetRequiredService<IOptions<NatsBusOptions>>().Value,
-            sp.GetService<ILogger<NatsEventBus>>(),
-            sp.GetService<CoherenceDiagnostics>()));
+    private static NatsEventBus Create(IServiceProvider services, NatsBusOptions options) =>
+        new(options, services.GetService<ILogger<NatsEventBus>>(), services.GetService<CoherenceDiagnostics>());
 }

@@ -192,16 +192,14 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         }
 
         var signals = new InvalidationSignal[signalReplies.Length / 2];
-        var memberOf = new int[signals.Length];
         for (var i = 0; i < signals.Length; i++)
         {
             var member = (int)Replies.Long(signalReplies[2 * i]);
-            memberOf[i] = member;
             signals[i] = new InvalidationSignal(members[member].Key, versions[member], agent, SignalKind.Commit, Replies.Agent(signalReplies[(2 * i) + 1])!.Value);
         }
 
-        // The script lists each member's peers in hash order; the rules' order is member, then agent (ordinal).
-        Array.Sort(memberOf, signals, Comparer<int>.Default);
+        // The script lists the members in order, each member's peers in hash order; the rules' order
+        // within a member is by agent (ordinal).
         Replies.SortByRecipientWithinRuns(signals);
 
         return new CommitAllResult(refusals, versions, signals);

@@ -52,6 +52,37 @@ public sealed class AgentCoherenceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Replaces the signal bus with one built from its options, bound from <paramref name="section"/>:
+    /// what a transport package's <c>Use…(IConfiguration)</c> calls.
+    /// </summary>
+    public AgentCoherenceBuilder UseEventBus<TOptions>(IConfiguration section, Func<IServiceProvider, TOptions, IEventBus> factory)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        Services.Configure<TOptions>(section);
+        return UseEventBus(factory);
+    }
+
+    /// <summary>
+    /// Replaces the signal bus with one built from its options, set by <paramref name="configure"/>:
+    /// what a transport package's <c>Use…(Action&lt;TOptions&gt;)</c> calls.
+    /// </summary>
+    public AgentCoherenceBuilder UseEventBus<TOptions>(Action<TOptions> configure, Func<IServiceProvider, TOptions, IEventBus> factory)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return UseEventBus(factory);
+    }
+
+    private AgentCoherenceBuilder UseEventBus<TOptions>(Func<IServiceProvider, TOptions, IEventBus> factory)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return UseEventBus(sp => factory(sp, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TOptions>>().Value));
+    }
+
     /// <summary>Uses the in-process store and bus (the defaults): one process, no servers.</summary>
     public AgentCoherenceBuilder UseInMemory()
     {

@@ -52,13 +52,9 @@ internal sealed class StateCopier
             return false;
         }
 
-        var beats = target.Heartbeats.GetEnumerator();
-        foreach (var (agent, _) in source.Heartbeats)
+        if (!SameKeyOrder(source.Heartbeats, target.Heartbeats))
         {
-            if (!beats.MoveNext() || !beats.Current.Key.Equals(agent))
-            {
-                return false;
-            }
+            return false;
         }
 
         var records = target.Records.GetEnumerator();
@@ -92,17 +88,17 @@ internal sealed class StateCopier
         return true;
     }
 
-    private static bool SameHolders(DirectoryRecord source, DirectoryRecord target)
-    {
-        if (source.Holders.Count != target.Holders.Count)
-        {
-            return false;
-        }
+    private static bool SameHolders(DirectoryRecord source, DirectoryRecord target) =>
+        source.Holders.Count == target.Holders.Count && SameKeyOrder(source.Holders, target.Holders);
 
-        var entries = target.Holders.GetEnumerator();
-        foreach (var (agent, _) in source.Holders)
+    // Both dictionaries (of equal count) enumerate the same keys in the same order.
+    private static bool SameKeyOrder<TKey, TSource, TTarget>(Dictionary<TKey, TSource> source, Dictionary<TKey, TTarget> target)
+        where TKey : notnull
+    {
+        var keys = target.Keys.GetEnumerator();
+        foreach (var key in source.Keys)
         {
-            if (!entries.MoveNext() || !entries.Current.Key.Equals(agent))
+            if (!keys.MoveNext() || !keys.Current.Equals(key))
             {
                 return false;
             }
@@ -111,40 +107,35 @@ internal sealed class StateCopier
         return true;
     }
 
-    private void CopyIntoByKey(DirectoryState source, DirectoryState target)
+    // Removes from target every key source lacks; scratch is a reusable list.
+    private static void RemoveKeysMissingFrom<TKey, TSource, TTarget>(Dictionary<TKey, TTarget> target, Dictionary<TKey, TSource> source, List<TKey> scratch)
+        where TKey : notnull
     {
-        _staleAgents.Clear();
-        foreach (var agent in target.Heartbeats.Keys)
+        scratch.Clear();
+        foreach (var key in target.Keys)
         {
-            if (!source.Heartbeats.ContainsKey(agent))
+            if (!source.ContainsKey(key))
             {
-                _staleAgents.Add(agent);
+                scratch.Add(key);
             }
         }
 
-        foreach (var agent in _staleAgents)
+        foreach (var key in scratch)
         {
-            target.Heartbeats.Remove(agent);
+            target.Remove(key);
         }
+    }
+
+    private void CopyIntoByKey(DirectoryState source, DirectoryState target)
+    {
+        RemoveKeysMissingFrom(target.Heartbeats, source.Heartbeats, _staleAgents);
 
         foreach (var (agent, at) in source.Heartbeats)
         {
             target.Heartbeats[agent] = at;
         }
 
-        _staleRecords.Clear();
-        foreach (var key in target.Records.Keys)
-        {
-            if (!source.Records.ContainsKey(key))
-            {
-                _staleRecords.Add(key);
-            }
-        }
-
-        foreach (var key in _staleRecords)
-        {
-            target.Records.Remove(key);
-        }
+        RemoveKeysMissingFrom(target.Records, source.Records, _staleRecords);
 
         foreach (var (key, record) in source.Records)
         {
@@ -174,19 +165,7 @@ internal sealed class StateCopier
     private void CopyInto(DirectoryRecord source, DirectoryRecord target)
     {
         CopyScalars(source, target);
-        _staleAgents.Clear();
-        foreach (var agent in target.Holders.Keys)
-        {
-            if (!source.Holders.ContainsKey(agent))
-            {
-                _staleAgents.Add(agent);
-            }
-        }
-
-        foreach (var agent in _staleAgents)
-        {
-            target.Holders.Remove(agent);
-        }
+        RemoveKeysMissingFrom(target.Holders, source.Holders, _staleAgents);
 
         foreach (var (agent, entry) in source.Holders)
         {
@@ -203,17 +182,8 @@ internal sealed class StateCopier
 
     private static DirectoryRecord Copy(DirectoryRecord source)
     {
-        var copy = new DirectoryRecord(source.Key)
-        {
-            Version = source.Version,
-            IsTombstone = source.IsTombstone,
-            ContentHash = source.ContentHash,
-            SizeTokens = source.SizeTokens,
-            Content = source.Content,
-            LastWriter = source.LastWriter,
-            CommittedAt = source.CommittedAt,
-            OwnerEpoch = source.OwnerEpoch,
-        };
+        var copy = new DirectoryRecord(source.Key);
+        CopyScalars(source, copy);
         copy.Holders.EnsureCapacity(source.Holders.Count);
         foreach (var (agent, entry) in source.Holders)
         {

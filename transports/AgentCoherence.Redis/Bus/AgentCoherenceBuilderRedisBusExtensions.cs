@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AgentCoherence.Redis;
@@ -17,9 +16,7 @@ public static class AgentCoherenceBuilderRedisBusExtensions
     public static AgentCoherenceBuilder UseRedisBus(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<RedisBusOptions>(section);
-        return Register(builder);
+        return builder.UseEventBus<RedisBusOptions>(section, Create);
     }
 
     /// <summary>Carries signals over Redis pub/sub, with settings set in code.</summary>
@@ -27,19 +24,16 @@ public static class AgentCoherenceBuilderRedisBusExtensions
     public static AgentCoherenceBuilder UseRedisBus(this AgentCoherenceBuilder builder, Action<RedisBusOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Configure(configure ?? (_ => { }));
-        return Register(builder);
+        return builder.UseEventBus(configure ?? (_ => { }), Create);
     }
 
-    private static AgentCoherenceBuilder Register(AgentCoherenceBuilder builder) =>
-        builder.UseEventBus(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<RedisBusOptions>>().Value;
-            var own = options.ConnectionString is { Length: > 0 };
-            var connection = own
-                ? ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(options.ConnectionString!))
-                : sp.GetService<IConnectionMultiplexer>() ?? throw new InvalidOperationException(
-                    "UseRedisBus: set AgentCoherence:Transport:Redis:ConnectionString, or register an IConnectionMultiplexer (UseRedis does).");
-            return new RedisEventBus(connection, options, ownsConnection: own, sp.GetService<ILogger<RedisEventBus>>(), sp.GetService<CoherenceDiagnostics>());
-        });
+    private static RedisEventBus Create(IServiceProvider services, RedisBusOptions options)
+    {
+        var own = options.ConnectionString is { Length: > 0 };
+        var connection = own
+            ? ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(options.ConnectionString!))
+            : services.GetService<IConnectionMultiplexer>() ?? throw new InvalidOperationException(
+                "UseRedisBus: set AgentCoherence:Transport:Redis:ConnectionString, or register an IConnectionMultiplexer (UseRedis does).");
+        return new RedisEventBus(connection, options, ownsConnection: own, services.GetService<ILogger<RedisEventBus>>(), services.GetService<CoherenceDiagnostics>());
+    }
 }

@@ -6,6 +6,10 @@ namespace AgentCoherence.Redis;
 /// <summary>Turns the scripts' replies back into the core's result types. Absent values arrive as empty strings.</summary>
 internal static class Replies
 {
+    // The rules' order of peers: by agent id, ordinal.
+    private static readonly Comparer<InvalidationSignal> RecipientOrder =
+        Comparer<InvalidationSignal>.Create(static (x, y) => string.CompareOrdinal(x.Recipient.Value, y.Recipient.Value));
+
     public static long Long(RedisResult result) => long.Parse((string)result!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     public static string? Text(RedisResult result) => result.IsNull ? null : (string?)result is { Length: > 0 } text ? text : null;
@@ -67,7 +71,7 @@ internal static class Replies
         // the rules' order is ordinal by agent id.
         if (signals.Length > 1)
         {
-            Array.Sort(signals, ByRecipient);
+            Array.Sort(signals, RecipientOrder);
         }
 
         return new WriteResult(null, version, signals);
@@ -81,13 +85,11 @@ internal static class Replies
         {
             if (i == signals.Length || signals[i].Key != signals[start].Key)
             {
-                Array.Sort(signals, start, i - start, Comparer<InvalidationSignal>.Create(ByRecipient));
+                Array.Sort(signals, start, i - start, RecipientOrder);
                 start = i;
             }
         }
     }
-
-    private static int ByRecipient(InvalidationSignal x, InvalidationSignal y) => string.CompareOrdinal(x.Recipient.Value, y.Recipient.Value);
 
     /// <summary>{ record hash fields, holders hash fields } from inspect.lua.</summary>
     public static DirectoryRecord Record(ArtifactKey key, RedisResult[] reply)
