@@ -14,11 +14,11 @@ internal sealed class RefusingDirectoryStore(IDirectoryStore inner) : Delegating
     /// <summary>Thrown by the next commit instead of committing.</summary>
     public Exception? NextCommitThrows { get; set; }
 
-    public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) =>
-        Intercept(key, () => Inner.CommitAsync(agent, key, content, cancellationToken), cancellationToken);
+    public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Intercept(key, () => Inner.CommitAsync(agent, key, content, operation, cancellationToken), cancellationToken);
 
-    public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) =>
-        Intercept(key, () => Inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken), cancellationToken);
+    public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Intercept(key, () => Inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken), cancellationToken);
 
     private async ValueTask<WriteResult> Intercept(ArtifactKey key, Func<ValueTask<WriteResult>> commit, CancellationToken cancellationToken)
     {

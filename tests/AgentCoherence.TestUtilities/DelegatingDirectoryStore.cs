@@ -15,17 +15,17 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IDirecto
 
     public virtual ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default) => Inner.ReadAsync(agent, key, knownVersion, cancellationToken);
 
-    public virtual ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => Inner.AcquireAsync(agent, key, cancellationToken);
+    public virtual ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.AcquireAsync(agent, key, operation, cancellationToken);
 
-    public virtual ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) => Inner.CommitAsync(agent, key, content, cancellationToken);
+    public virtual ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.CommitAsync(agent, key, content, operation, cancellationToken);
 
-    public virtual ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) => Inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken);
+    public virtual ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken);
 
-    public virtual ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default) => Inner.CommitAllAsync(agent, members, cancellationToken);
+    public virtual ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.CommitAllAsync(agent, members, operation, cancellationToken);
 
-    public virtual ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default) => Inner.DeleteAsync(agent, key, expectedVersion, cancellationToken);
+    public virtual ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken);
 
-    public virtual ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default) => Inner.ReleaseAsync(agent, key, cancellationToken);
+    public virtual ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.ReleaseAsync(agent, key, operation, cancellationToken);
 
     public virtual ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => Inner.ForgetAsync(agent, cancellationToken);
 

@@ -1,8 +1,10 @@
 namespace AgentCoherence.Testing;
 
 /// <summary>
-/// Wraps a store and makes the next write fail with <see cref="OutcomeUnknownException"/>, either after
-/// it landed (the reply was lost) or before it reached the store (the request was lost).
+/// Wraps a store and injects the faults a network or a paused process causes, through the public
+/// <see cref="IDirectoryStore"/>: a write that is applied but whose reply is lost, a write lost before it
+/// reached the store, a raw client-library exception, and a hook that runs in the gap between a write's
+/// effect and its (lost or delayed) reply, where a peer, a sweep or a signal can act.
 /// </summary>
 public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDirectoryStore(inner)
 {
@@ -17,16 +19,50 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
 
         /// <summary>Do not apply the write; report an unknown outcome.</summary>
         LoseRequest,
+
+        /// <summary>Apply the write, then throw a raw exception that is not the library's (as a client library would).</summary>
+        RawAfterApply,
     }
 
+    private readonly Queue<Fault> _faults = new();
+
     /// <summary>The fault the next write suffers; reset to <see cref="Fault.None"/> once used.</summary>
-    public Fault NextWrite { get; set; }
+    public Fault NextWrite
+    {
+        get => _faults.TryPeek(out var fault) ? fault : Fault.None;
+        set
+        {
+            _faults.Clear();
+            if (value != Fault.None)
+            {
+                _faults.Enqueue(value);
+            }
+        }
+    }
+
+    /// <summary>Only writes of this operation (Acquire, Commit, CommitCas, CommitAll, Delete, Release) take the faults; all when null.</summary>
+    public string? FaultOnly { get; set; }
+
+    /// <summary>Queues faults for the next writes, in order (for example a lost reply, then a lost retry).</summary>
+    public void Then(params Fault[] faults)
+    {
+        foreach (var fault in faults)
+        {
+            _faults.Enqueue(fault);
+        }
+    }
 
     /// <summary>Runs after a faulted write was applied (or dropped) and before the fault is reported: a peer acting in the gap.</summary>
     public Func<ValueTask>? InTheGap { get; set; }
 
+    /// <summary>Runs after every successful read's effect and before its reply returns (once, then cleared): a signal arriving mid-fetch.</summary>
+    public Func<ValueTask>? BeforeReadReply { get; set; }
+
     /// <summary>How many writes actually reached the inner store.</summary>
     public int WritesApplied { get; private set; }
+
+    /// <summary>Writes the inner store applied, by operation, with their ids (for exactly-once checks).</summary>
+    public List<(string Operation, OperationId Id)> Applied { get; } = [];
 
     /// <summary>When true, the next registration fails as if the store were unreachable.</summary>
     public bool FailNextRegister { get; set; }
@@ -42,11 +78,36 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         return Inner.RegisterAgentAsync(agent, cancellationToken);
     }
 
-    public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default) =>
-        Faulted(key, "Commit", () => Inner.CommitAsync(agent, key, content, cancellationToken));
+    public override async ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
+    {
+        var result = await Inner.ReadAsync(agent, key, knownVersion, cancellationToken);
+        var hook = BeforeReadReply;
+        BeforeReadReply = null;
+        if (hook is not null)
+        {
+            await hook();
+        }
 
-    public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default) =>
-        Faulted(key, "CommitCas", () => Inner.CommitCasAsync(agent, key, content, expectedVersion, cancellationToken));
+        return result;
+    }
+
+    public override ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Acquire", operation, () => Inner.AcquireAsync(agent, key, operation, cancellationToken));
+
+    public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Commit", operation, () => Inner.CommitAsync(agent, key, content, operation, cancellationToken));
+
+    public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "CommitCas", operation, () => Inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken));
+
+    public override ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(members.Count > 0 ? members[0].Key : new ArtifactKey("#", "#"), "CommitAll", operation, () => Inner.CommitAllAsync(agent, members, operation, cancellationToken));
+
+    public override ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Delete", operation, () => Inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken));
+
+    public override ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Release", operation, () => Inner.ReleaseAsync(agent, key, operation, cancellationToken));
 
     private async ValueTask RunGap()
     {
@@ -58,22 +119,31 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         }
     }
 
-    private async ValueTask<WriteResult> Faulted(ArtifactKey key, string operation, Func<ValueTask<WriteResult>> write)
+    private async ValueTask<T> Faulted<T>(ArtifactKey key, string operation, OperationId id, Func<ValueTask<T>> write)
     {
-        var fault = NextWrite;
-        NextWrite = Fault.None;
+        var fault = Fault.None;
+        if ((FaultOnly is null || FaultOnly == operation) && _faults.Count > 0)
+        {
+            fault = _faults.Dequeue();
+        }
+
         if (fault == Fault.LoseRequest)
         {
             await RunGap();
-            throw new OutcomeUnknownException(key, operation, new IOException("request lost"));
+            throw new OutcomeUnknownException(key, operation, new IOException("request lost"), id);
         }
 
         var result = await write();
         WritesApplied++;
-        if (fault == Fault.LoseReply)
+        Applied.Add((operation, id));
+        switch (fault)
         {
-            await RunGap();
-            throw new OutcomeUnknownException(key, operation, new IOException("reply lost"));
+            case Fault.LoseReply:
+                await RunGap();
+                throw new OutcomeUnknownException(key, operation, new IOException("reply lost"), id);
+            case Fault.RawAfterApply:
+                await RunGap();
+                throw new InvalidOperationException("raw client-library failure after the write was applied");
         }
 
         return result;

@@ -110,7 +110,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public async ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -124,7 +124,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
@@ -132,7 +132,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
@@ -145,7 +145,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     /// hash tag the Cluster rule puts in <see cref="RedisStoreOptions.KeyPrefix"/> guarantees.
     /// Members must name distinct artifacts.
     /// </remarks>
-    public async ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default)
+    public async ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
         cancellationToken.ThrowIfCancellationRequested();
@@ -206,7 +206,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         return expectedVersion is { } expected
@@ -215,7 +215,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();

@@ -148,31 +148,31 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Acquire(state.State, agent, key, now));
+        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Acquire(state.State, agent, key, now, operation));
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals));
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals, operation));
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
         return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key),
-            (state, now) => _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals));
+            (state, now) => _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation));
     }
 
     /// <inheritdoc />
-    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default)
+    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
         return Run("CommitAll", cancellationToken, state =>
@@ -184,23 +184,23 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
             }
 
             return state;
-        }, (state, now) => _rules.CommitAll(state.State, agent, members, now, _signals));
+        }, (state, now) => _rules.CommitAll(state.State, agent, members, now, _signals, operation));
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         return Run("Delete", cancellationToken, state => LoadOne(state, agent, key), (state, now) => expectedVersion is { } expected
-            ? _rules.DeleteCas(state.State, agent, key, expected, now, _signals)
-            : _rules.Delete(state.State, agent, key, now, _signals));
+            ? _rules.DeleteCas(state.State, agent, key, expected, now, _signals, operation)
+            : _rules.Delete(state.State, agent, key, now, _signals, operation));
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Release", cancellationToken, state => LoadOne(state, agent, key), (state, _) => _rules.Release(state.State, agent, key));
+        return Run("Release", cancellationToken, state => LoadOne(state, agent, key), (state, _) => _rules.Release(state.State, agent, key, operation));
     }
 
     /// <inheritdoc />

@@ -26,7 +26,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     public async ValueTask<long> CommitAsync(string content, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), Version, cancellationToken).ConfigureAwait(false)).Version;
+        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), cancellationToken).ConfigureAwait(false)).Version;
         return Version;
     }
 
@@ -38,12 +38,15 @@ public sealed class CoherenceGrant : IAsyncDisposable
         return Version;
     }
 
-    /// <summary>Releases the grant (E/M to S). Idempotent.</summary>
+    /// <summary>
+    /// Releases the grant (E/M to S). Idempotent, and never throws: what was committed under the grant
+    /// stays reported as committed; a release the store did not confirm is retried in the background.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            await _agent.ReleaseAsync(Key).ConfigureAwait(false);
+            await _agent.ReleaseAfterWriteAsync(Key).ConfigureAwait(false);
         }
     }
 }

@@ -85,6 +85,15 @@ internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOpti
             yield return $"{S}:Update:MaxRetries must be between 0 and 10000 (got {options.Update.MaxRetries}).";
         }
 
+        if (options.StoreRetry is null || options.StoreRetry.MaxAttempts is < 1 or > 1_000)
+        {
+            yield return $"{S}:StoreRetry:MaxAttempts must be between 1 and 1000 (got {options.StoreRetry?.MaxAttempts})";
+        }
+        else if (options.StoreRetry.BaseDelay < TimeSpan.Zero || options.StoreRetry.MaxDelay < options.StoreRetry.BaseDelay)
+        {
+            yield return $"{S}:StoreRetry:BaseDelay must be non-negative and not above StoreRetry:MaxDelay (got {options.StoreRetry.BaseDelay} and {options.StoreRetry.MaxDelay}).";
+        }
+
         if (options.Update.BaseDelay < TimeSpan.Zero || options.Update.MaxDelay < options.Update.BaseDelay)
         {
             yield return $"{S}:Update:BaseDelay must be non-negative and not above MaxDelay (got {options.Update.BaseDelay} and {options.Update.MaxDelay}).";

@@ -15,16 +15,13 @@ public sealed class CoherentAgent : IAsyncDisposable
 {
     private readonly CoherenceClient _client;
     private readonly ILogger _logger;
-    private readonly AgentOptions _options;
+    private readonly AgentCache _cache;
+    private readonly AgentLifecycle _life;
+    private readonly StoreCalls _calls;
     private readonly Lock _gate = new();
-    private readonly Dictionary<ArtifactKey, CacheEntry> _cache = new();
-    private readonly Dictionary<ArtifactKey, (long Version, int Kinds)> _seen = new();
     private readonly HashSet<Task> _refreshes = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ArtifactKey, byte> _grantsTaken = new();
     private Channel<InvalidationSignal>? _signals;
-    private Task? _started;
-    private volatile bool _ready;
-    private ITimer? _heartbeat;
     private bool _disposed;
     private long _reads, _hits, _misses, _revalidations, _commits, _refusals, _signalsReceived, _tokensFetched, _tokensWritten, _signalTokens;
 
@@ -32,9 +29,12 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         _client = client;
         Id = id;
-        _options = options;
         _logger = logger;
         Strategy = options.Strategy ?? client.Options.Cache.Strategy;
+        _cache = new AgentCache(Strategy, client.Options.Cache, client.Time);
+        _life = new AgentLifecycle(client, id, options, logger, _cache.InvalidateAll);
+        _calls = new StoreCalls(client, id, logger, _life.ReregisterAsync);
+        _life.Calls = _calls;
     }
 
     /// <summary>Raised for every signal applied to this agent (after de-duplication), on the thread that delivered it.</summary>
@@ -63,7 +63,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     public ValueTask<ArtifactView> ReadAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_ready && TryHit(key) is { } view)
+        if (_life.Ready && TryHit(key) is { } view)
         {
             return new ValueTask<ArtifactView>(view);
         }
@@ -75,7 +75,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     public async ValueTask<ArtifactView?> TryReadAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_ready && TryHit(key) is { } view)
+        if (_life.Ready && TryHit(key) is { } view)
         {
             return view;
         }
@@ -122,11 +122,11 @@ public sealed class CoherentAgent : IAsyncDisposable
     public async ValueTask<CoherenceGrant> AcquireAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         WriteResult result;
         using (var activity = Span("coherence.acquire", key))
         {
-            result = await _client.Store.AcquireAsync(Id, key, cancellationToken).ConfigureAwait(false);
+            result = await _calls.WriteAsync("Acquire", key, (op, ct) => _client.Store.AcquireAsync(Id, key, op, ct), IsUnknownAgent, cancellationToken).ConfigureAwait(false);
         }
 
         if (result.Refusal is { } refusal)
@@ -135,6 +135,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         _grantsTaken[key] = 0;
+        _life.ReleaseDone(key);
         return new CoherenceGrant(this, key, result.Version);
     }
 
@@ -146,6 +147,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <exception cref="HeldByOtherException">A peer holds the grant.</exception>
     /// <exception cref="StaleEpochException">This agent's last read predates a reclamation; re-read.</exception>
     /// <exception cref="ExpectedVersionAheadException">The expected version is ahead of the artifact.</exception>
+    /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the write was sent: it may have landed; see <see cref="ResolveAsync"/>.</exception>
     public async ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, string content, long expectedVersion, CancellationToken cancellationToken = default)
     {
         var payload = Payload(content);
@@ -221,14 +223,14 @@ public sealed class CoherentAgent : IAsyncDisposable
             return await grant.DeleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         WriteResult result;
         using (var activity = Span("coherence.delete", key))
         {
-            result = await _client.Store.DeleteAsync(Id, key, expectedVersion, cancellationToken).ConfigureAwait(false);
+            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Store.DeleteAsync(Id, key, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
-        return await DeletedAsync(key, result, cancellationToken).ConfigureAwait(false);
+        return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
     }
 
     /// <summary>
@@ -245,17 +247,19 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw new CoherenceArgumentException(nameof(items), $"A publish holds 1 to {_client.Options.MaxBatchSize} members (got {list.Count}).");
         }
 
-        if (list.Select(i => i.Key).Distinct().Count() != list.Count)
-        {
-            throw new CoherenceArgumentException(nameof(items), "A publish must not name the same artifact twice.");
-        }
-
         var members = list.Select(i => new BatchMember(i.Key ?? throw new CoherenceArgumentException(nameof(items), "A member has no key."), Payload(i.Content), i.ExpectedVersion)).ToList();
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        CoherenceRules.CheckBatch(members);
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         CommitAllResult result;
         using (var activity = Span("coherence.commit_all", members[0].Key))
         {
-            result = await _client.Store.CommitAllAsync(Id, members, cancellationToken).ConfigureAwait(false);
+            result = await _calls.WriteAsync(
+                "CommitAll",
+                members[0].Key,
+                (op, ct) => _client.Store.CommitAllAsync(Id, members, op, ct),
+                r => r.Refusals.Any(x => x?.Reason == RefusalReason.UnknownAgent),
+                cancellationToken,
+                onResult: r => r.Committed ? _client.PublishAsync(r.Signals, CancellationToken.None) : ValueTask.CompletedTask).ConfigureAwait(false);
         }
 
         if (!result.Committed)
@@ -277,7 +281,6 @@ public sealed class CoherentAgent : IAsyncDisposable
             views[i] = Committed(members[i].Key, members[i].Content, result.Versions[i]);
         }
 
-        await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
         return views;
     }
 
@@ -285,22 +288,45 @@ public sealed class CoherentAgent : IAsyncDisposable
     public async ValueTask<bool> ReleaseAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         using var activity = Span("coherence.release", key);
-        var released = await _client.Store.ReleaseAsync(Id, key, cancellationToken).ConfigureAwait(false);
+        var released = await _calls.WriteAsync("Release", key, (op, ct) => _client.Store.ReleaseAsync(Id, key, op, ct), _ => false, cancellationToken).ConfigureAwait(false);
         _grantsTaken.TryRemove(key, out _);
+        _life.ReleaseDone(key);
         return released;
     }
 
     /// <summary>Sends a heartbeat now (they are also sent automatically while the agent lives).</summary>
-    /// <exception cref="UnknownAgentException">The agent left or was never registered.</exception>
+    /// <remarks>An agent the store no longer knows registers again (and treats its cached views as invalid).</remarks>
+    /// <exception cref="UnknownAgentException">The store still did not know the agent after it registered again.</exception>
     public async ValueTask HeartbeatAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        if (await _client.Store.HeartbeatAsync(Id, cancellationToken).ConfigureAwait(false) is { } refusal)
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        if (await _calls.ReadAsync("Heartbeat", null, ct => _client.Store.HeartbeatAsync(Id, ct), r => r?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false) is { } refusal)
         {
             throw Refuse(refusal);
         }
+    }
+
+    /// <summary>
+    /// Finds out what happened to a write that failed with <see cref="OutcomeUnknownException"/>: sends the
+    /// same write again with the same <see cref="OperationId"/>. If it had landed, the store returns the
+    /// recorded result (nothing applies twice) and its signals are published; if it had not, it is checked
+    /// against the current state and applied once, or refused.
+    /// </summary>
+    /// <returns>True when the write has landed (before or now); false when the store refused it (it never landed).</returns>
+    /// <exception cref="OutcomeUnknownException">The store is still unreachable; call again later.</exception>
+    public async ValueTask<bool> ResolveAsync(OutcomeUnknownException unknown, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(unknown);
+        var replay = unknown.Replay ?? throw new CoherenceArgumentException(nameof(unknown), $"The exception (operation id {unknown.OperationId}) was not raised by an agent; resend the write with its operation id to the store instead.");
+        return await replay(cancellationToken).ConfigureAwait(false) switch
+        {
+            WriteResult write => write.Succeeded,
+            CommitAllResult batch => batch.Committed,
+            bool released => released,
+            var other => throw new InvalidOperationException($"Unexpected outcome {other?.GetType().Name}."),
+        };
     }
 
     /// <summary>
@@ -315,7 +341,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             channel = _signals ??= Channel.CreateBounded<InvalidationSignal>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
         }
 
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var signal in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return signal;
@@ -325,6 +351,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <summary>
     /// Leaves cleanly: stops heartbeats, releases every grant and drops this agent's entries in the store
     /// (with <see cref="CoherenceOptions.KeepViewsOnDispose"/>, releases the grants it took and keeps its views).
+    /// A store that cannot be reached is logged, not thrown: the sweep reclaims what the agent still held.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -341,16 +368,22 @@ public sealed class CoherentAgent : IAsyncDisposable
             _signals?.Writer.TryComplete();
         }
 
-        _heartbeat?.Dispose();
+        _life.Dispose();
         await Task.WhenAll(pending).ConfigureAwait(false);
         _client.Remove(this);
-        if (_started is { IsCompletedSuccessfully: true })
+        if (!_life.Started)
+        {
+            return;
+        }
+
+        try
         {
             if (_client.Options.KeepViewsOnDispose)
             {
+                await _life.RetryPendingReleasesAsync().ConfigureAwait(false);
                 foreach (var key in _grantsTaken.Keys.OrderBy(k => k.StoreKey, StringComparer.Ordinal))
                 {
-                    await _client.Store.ReleaseAsync(Id, key).ConfigureAwait(false);
+                    await _client.Store.ReleaseAsync(Id, key, OperationId.New()).ConfigureAwait(false);
                 }
 
                 return;
@@ -359,31 +392,21 @@ public sealed class CoherentAgent : IAsyncDisposable
             await _client.Store.ForgetAsync(Id).ConfigureAwait(false);
             Log.AgentLeft(_logger, Id.Value);
         }
+        catch (Exception ex) when (ex is not InvariantViolationException)
+        {
+            Log.LeaveFailed(_logger, ex, Id.Value);
+        }
     }
 
-    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, long versionBefore, CancellationToken cancellationToken)
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
     {
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
         {
-            try
-            {
-                result = await _client.Store.CommitAsync(Id, key, payload, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OutcomeUnknownException unknown)
-            {
-                result = await ResolveUnknownAsync(unknown, key, payload, versionBefore, () => _client.Store.CommitAsync(Id, key, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
+            result = await _calls.WriteAsync("Commit", key, (op, ct) => _client.Store.CommitAsync(Id, key, payload, op, ct), IsUnknownAgent, cancellationToken, onResult: PublishOnSuccess).ConfigureAwait(false);
         }
 
-        if (result.Refusal is { } refusal)
-        {
-            throw Refuse(refusal);
-        }
-
-        var view = Committed(key, payload, result.Version);
-        await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
-        return view;
+        return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
     }
 
     internal async ValueTask<long> DeleteUnderGrantAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -391,10 +414,29 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.delete", key))
         {
-            result = await _client.Store.DeleteAsync(Id, key, null, cancellationToken).ConfigureAwait(false);
+            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Store.DeleteAsync(Id, key, null, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
-        return await DeletedAsync(key, result, cancellationToken).ConfigureAwait(false);
+        return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
+    }
+
+    /// <summary>
+    /// Releases a grant after its writes landed, never throwing: a write that landed is reported as landed.
+    /// A release the store did not confirm is retried with the same id by the heartbeats and on dispose.
+    /// </summary>
+    internal async ValueTask ReleaseAfterWriteAsync(ArtifactKey key)
+    {
+        var operation = OperationId.New();
+        try
+        {
+            await _calls.WriteAsync("Release", key, (op, ct) => _client.Store.ReleaseAsync(Id, key, op, ct), _ => false, CancellationToken.None, operation).ConfigureAwait(false);
+            _grantsTaken.TryRemove(key, out _);
+        }
+        catch (Exception ex) when (ex is CoherenceFaultException or ObjectDisposedException)
+        {
+            Log.ReleasePending(_logger, ex, Id.Value, key.ToString());
+            _life.ReleaseLater(key, operation);
+        }
     }
 
     internal ContentPayload Payload(string content)
@@ -422,41 +464,25 @@ public sealed class CoherentAgent : IAsyncDisposable
     }
 
     /// <summary>Marks every cached copy invalid, so the next read of each re-validates with the store.</summary>
-    internal void InvalidateAll()
-    {
-        lock (_gate)
-        {
-            foreach (var entry in _cache.Values)
-            {
-                entry.Valid = false;
-            }
-        }
-    }
+    internal void InvalidateAll() => _cache.InvalidateAll();
 
     internal void OnSignal(InvalidationSignal signal)
     {
-        bool refresh;
         Channel<InvalidationSignal>? channel;
         lock (_gate)
         {
-            if (_disposed || !FirstDelivery(signal))
+            if (_disposed)
             {
                 return;
             }
 
-            refresh = false;
-            if (_cache.TryGetValue(signal.Key, out var entry) && (signal.NewVersion > entry.View.Version || signal.Kind == SignalKind.Reclaim))
-            {
-                entry.Valid = false;
-                refresh = signal.Kind == SignalKind.Commit && Strategy is CacheStrategy.Eager or CacheStrategy.Broadcast;
-            }
-
-            if (signal.Kind == SignalKind.Delete)
-            {
-                _cache.Remove(signal.Key);
-            }
-
             channel = _signals;
+        }
+
+        var effect = _cache.OnSignal(signal);
+        if (effect == AgentCache.SignalEffect.Dropped)
+        {
+            return;
         }
 
         Interlocked.Increment(ref _signalsReceived);
@@ -478,17 +504,22 @@ public sealed class CoherentAgent : IAsyncDisposable
             Log.SignalHandlerFailed(_logger, ex, Id.Value);
         }
 
-        if (refresh)
+        if (effect == AgentCache.SignalEffect.AppliedRefresh)
         {
             StartRefresh(signal.Key);
         }
     }
 
+    private static bool IsUnknownAgent(WriteResult result) => result.Refusal?.Reason == RefusalReason.UnknownAgent;
+
+    private ValueTask PublishOnSuccess(WriteResult result) =>
+        result.Succeeded ? _client.PublishAsync(result.Signals, CancellationToken.None) : ValueTask.CompletedTask;
+
     private async ValueTask<ArtifactView> WriteAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        return await CommitUnderGrantAsync(key, payload, grant.Version, cancellationToken).ConfigureAwait(false);
+        return await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -499,7 +530,7 @@ public sealed class CoherentAgent : IAsyncDisposable
 
     private async ValueTask<(ArtifactView? View, long Expected)> ReadForUpdateAsync(ArtifactKey key, bool fresh, CancellationToken cancellationToken)
     {
-        if (!fresh && _ready && TryHit(key) is { } hit)
+        if (!fresh && _life.Ready && TryHit(key) is { } hit)
         {
             return (hit, hit.Version);
         }
@@ -515,23 +546,9 @@ public sealed class CoherentAgent : IAsyncDisposable
 
     private ArtifactView? TryHit(ArtifactKey key)
     {
-        ArtifactView view;
-        lock (_gate)
+        if (_cache.TryHit(key) is not { } view)
         {
-            if (!_cache.TryGetValue(key, out var entry) || !entry.Valid)
-            {
-                return null;
-            }
-
-            switch (Strategy)
-            {
-                case CacheStrategy.Lease when _client.Time.GetElapsedTime(entry.ValidatedAt) >= _client.Options.Cache.LeaseTtl:
-                case CacheStrategy.AccessCount when entry.HitsSinceValidation >= _client.Options.Cache.AccessCount:
-                    return null;
-            }
-
-            entry.HitsSinceValidation++;
-            view = entry.View;
+            return null;
         }
 
         Interlocked.Increment(ref _reads);
@@ -543,70 +560,58 @@ public sealed class CoherentAgent : IAsyncDisposable
         return view;
     }
 
+    // A fetch is a request and a later reply; signals may arrive in between. The cache stores the reply
+    // invalid when a signal for a newer version or owner epoch of the key arrived (AgentCache).
     private async ValueTask<(ArtifactView? View, Refusal? Refusal)> FetchAsync(ArtifactKey key, bool useKnownVersion, CancellationToken cancellationToken)
     {
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        long known = -1;
-        if (useKnownVersion)
-        {
-            lock (_gate)
-            {
-                known = _cache.TryGetValue(key, out var cached) ? cached.View.Version : -1;
-            }
-        }
-
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        var known = useKnownVersion ? _cache.KnownVersion(key) : -1;
         ReadResult result;
         using (var activity = Span("coherence.read", key))
         {
-            result = await _client.Store.ReadAsync(Id, key, known, cancellationToken).ConfigureAwait(false);
+            result = await _calls.ReadAsync("Read", key, ct => _client.Store.ReadAsync(Id, key, known, ct), r => r.Refusal?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _reads);
         _client.Diagnostics.Reads.Add(1);
         if (result.Refusal is { } refusal)
         {
-            lock (_gate)
+            if (refusal.Reason == RefusalReason.NotFound)
             {
                 _cache.Remove(key);
             }
-
-            if (refusal.Reason != RefusalReason.NotFound)
+            else
             {
                 Refused(refusal);
             }
 
             Interlocked.Increment(ref _misses);
             _client.Diagnostics.Misses.Add(1);
+            if (refusal.Reason == RefusalReason.UnknownAgent)
+            {
+                throw refusal.ToException();
+            }
+
             return (null, refusal);
         }
 
-        ArtifactView? revalidated = null;
-        lock (_gate)
+        if (!result.ContentIncluded)
         {
-            if (!result.ContentIncluded && _cache.TryGetValue(key, out var entry) && entry.View.Version == result.Version)
+            if (_cache.Revalidate(key, result.Version, result.OwnerEpoch) is { } revalidated)
             {
-                entry.Valid = true;
-                entry.ValidatedAt = _client.Time.GetTimestamp();
-                entry.HitsSinceValidation = 0;
-                revalidated = entry.View;
+                // The version did not move: no content crossed, so the read counts as a hit.
+                Interlocked.Increment(ref _revalidations);
+                Interlocked.Increment(ref _hits);
+                _client.Diagnostics.Hits.Add(1);
+                return (revalidated, null);
             }
-        }
 
-        if (revalidated is not null)
-        {
-            // The version did not move: no content crossed, so the read counts as a hit.
-            Interlocked.Increment(ref _revalidations);
-            Interlocked.Increment(ref _hits);
-            _client.Diagnostics.Hits.Add(1);
-            return (revalidated, null);
+            // The copy went away while the request was out (a delete signal): fetch the content.
+            return await FetchAsync(key, useKnownVersion: false, cancellationToken).ConfigureAwait(false);
         }
 
         var view = new ArtifactView(key, result.Version, result.Content ?? [], result.ContentHash, result.SizeTokens, result.LastWriter, result.CommittedAt);
-        lock (_gate)
-        {
-            Store(key, view);
-        }
-
+        _cache.StoreFetched(view, result.OwnerEpoch);
         Interlocked.Increment(ref _misses);
         Interlocked.Add(ref _tokensFetched, view.SizeTokens);
         _client.Diagnostics.Misses.Add(1);
@@ -616,119 +621,33 @@ public sealed class CoherentAgent : IAsyncDisposable
     private async ValueTask<WriteResult> CommitCasCoreAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        WriteResult result;
-        using (var activity = Span("coherence.commit_cas", key))
-        {
-            try
-            {
-                result = await _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OutcomeUnknownException unknown)
-            {
-                result = await ResolveUnknownAsync(unknown, key, payload, expectedVersion, () => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        if (result.Succeeded)
-        {
-            await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
-        }
-
-        return result;
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = Span("coherence.commit_cas", key);
+        return await _calls.WriteAsync("CommitCas", key, (op, ct) => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: PublishOnSuccess).ConfigureAwait(false);
     }
 
-    // A write whose connection failed mid-flight landed once or not at all. Re-read: if our commit is
-    // the current version (writer and content hash) it landed; if the version has not moved past the
-    // one the write started from it did not land, and retrying is safe. If peers have committed on
-    // top since, nobody can tell any more: the caller gets the OutcomeUnknownException rather than a
-    // retry that could apply the change twice.
-    private async ValueTask<WriteResult> ResolveUnknownAsync(OutcomeUnknownException unknown, ArtifactKey key, ContentPayload payload, long versionBefore, Func<ValueTask<WriteResult>> retry, CancellationToken cancellationToken)
+    private async ValueTask DeletedAsync(ArtifactKey key, WriteResult result)
     {
-        ReadResult current;
-        try
+        if (!result.Succeeded)
         {
-            current = await _client.Store.ReadAsync(Id, key, -1, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OutcomeUnknownException)
-        {
-            throw unknown;
+            return;
         }
 
-        if (current.Refusal is null && current.LastWriter == Id && current.ContentHash == payload.Hash && current.Version > versionBefore)
-        {
-            return new WriteResult(null, current.Version, []);
-        }
-
-        if (current.Version <= versionBefore)
-        {
-            return await retry().ConfigureAwait(false);
-        }
-
-        throw unknown;
-    }
-
-    private async ValueTask<long> DeletedAsync(ArtifactKey key, WriteResult result, CancellationToken cancellationToken)
-    {
-        if (result.Refusal is { } refusal)
-        {
-            throw Refuse(refusal);
-        }
-
-        lock (_gate)
-        {
-            _cache.Remove(key);
-        }
-
+        _cache.Remove(key);
         Interlocked.Increment(ref _commits);
         _client.Diagnostics.Commits.Add(1);
-        await _client.PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
-        return result.Version;
+        await _client.PublishAsync(result.Signals, CancellationToken.None).ConfigureAwait(false);
     }
 
     private ArtifactView Committed(ArtifactKey key, ContentPayload payload, long version)
     {
         var view = new ArtifactView(key, version, payload.Bytes, payload.Hash, payload.SizeTokens, Id, _client.Time.GetUtcNow());
-        lock (_gate)
-        {
-            Store(key, view);
-        }
-
+        _cache.StoreCommitted(view);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _tokensWritten, payload.SizeTokens);
         _client.Diagnostics.Commits.Add(1);
         Log.Committed(_logger, Id.Value, key.ToString(), version, 0);
         return view;
-    }
-
-    // Caller holds _gate. Never lets an older version replace a newer one (out-of-order fetches).
-    private void Store(ArtifactKey key, ArtifactView view)
-    {
-        if (_cache.TryGetValue(key, out var existing) && existing.View.Version > view.Version)
-        {
-            return;
-        }
-
-        _cache[key] = new CacheEntry(view, _client.Time.GetTimestamp());
-    }
-
-    // Caller holds _gate. Once per recipient: drops duplicates and anything older than what was seen.
-    private bool FirstDelivery(InvalidationSignal signal)
-    {
-        var bit = 1 << (int)signal.Kind;
-        if (_seen.TryGetValue(signal.Key, out var seen))
-        {
-            if (signal.NewVersion < seen.Version || (signal.NewVersion == seen.Version && (seen.Kinds & bit) != 0))
-            {
-                return false;
-            }
-
-            _seen[signal.Key] = signal.NewVersion == seen.Version ? (seen.Version, seen.Kinds | bit) : (signal.NewVersion, bit);
-            return true;
-        }
-
-        _seen[signal.Key] = (signal.NewVersion, bit);
-        return true;
     }
 
     private void StartRefresh(ArtifactKey key)
@@ -762,68 +681,12 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    private Task EnsureStartedAsync(CancellationToken cancellationToken)
-    {
-        if (_ready)
-        {
-            return Task.CompletedTask;
-        }
-
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_started is null || _started.IsFaulted || _started.IsCanceled)
-            {
-                // A failed start (store unreachable) is retried by the next operation.
-                _started = StartAsync();
-            }
-
-            return _started.WaitAsync(cancellationToken);
-        }
-    }
-
-    private async Task StartAsync()
-    {
-        await _client.EnsureSubscribedAsync().ConfigureAwait(false);
-        await _client.Store.RegisterAgentAsync(Id).ConfigureAwait(false);
-        if (_options.SendHeartbeats)
-        {
-            var interval = _client.Options.HeartbeatInterval;
-            _heartbeat = _client.Time.CreateTimer(_ => _ = BeatAsync(), null, interval, interval);
-        }
-
-        Log.AgentRegistered(_logger, Id.Value);
-        _ready = true;
-    }
-
-    private async Task BeatAsync()
-    {
-        try
-        {
-            if (await _client.Store.HeartbeatAsync(Id).ConfigureAwait(false) is not null)
-            {
-                Log.HeartbeatUnknownAgent(_logger, Id.Value);
-                _heartbeat?.Dispose();
-            }
-        }
-        catch (Exception ex)
-        {
-            Log.HeartbeatFailed(_logger, ex, Id.Value);
-        }
-    }
-
     private CoherenceException Refuse(Refusal refusal)
     {
         Refused(refusal);
         if (refusal.Reason is RefusalReason.StaleView or RefusalReason.StaleEpoch or RefusalReason.VersionConflict)
         {
-            lock (_gate)
-            {
-                if (_cache.TryGetValue(refusal.Key, out var entry))
-                {
-                    entry.Valid = false;
-                }
-            }
+            _cache.Invalidate(refusal.Key);
         }
 
         return refusal.ToException();
@@ -852,16 +715,5 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         return activity;
-    }
-
-    private sealed class CacheEntry(ArtifactView view, long validatedAt)
-    {
-        public ArtifactView View { get; } = view;
-
-        public bool Valid { get; set; } = true;
-
-        public long ValidatedAt { get; set; } = validatedAt;
-
-        public int HitsSinceValidation { get; set; }
     }
 }

@@ -31,6 +31,8 @@ public sealed class CoherenceDiagnostics : IDisposable
         SignalsReceived = _meter.CreateCounter<long>("coherence.signals.received", "{signal}", "Invalidation signals applied by local agents (after de-duplication).");
         SignalsRejected = _meter.CreateCounter<long>("coherence.signals.rejected", "{message}", "Malformed or oversized messages dropped by a transport.");
         Reclaims = _meter.CreateCounter<long>("coherence.reclaims", "{grant}", "Grants reclaimed by the sweep.");
+        Reregistrations = _meter.CreateCounter<long>("coherence.agents.reregistered", "{registration}", "Agents the store no longer knew (data lost, pruned or forgotten) that registered again; their cached views were invalidated.");
+        StoreRetries = _meter.CreateCounter<long>("coherence.store.retries", "{retry}", "Store calls retried after a store failure (writes with the same operation id), by operation.");
         TokensSaved = _meter.CreateCounter<long>("coherence.tokens.saved", "{token}", "Tokens not re-sent because a read was served locally.");
     }
 
@@ -49,6 +51,10 @@ public sealed class CoherenceDiagnostics : IDisposable
     internal Counter<long> SignalsReceived { get; }
 
     internal Counter<long> Reclaims { get; }
+
+    internal Counter<long> Reregistrations { get; }
+
+    internal Counter<long> StoreRetries { get; }
 
     /// <summary>Counts a malformed message a transport dropped; transports call it with the reason.</summary>
     public void SignalRejected(string transport) => SignalsRejected.Add(1, new KeyValuePair<string, object?>("transport", transport));

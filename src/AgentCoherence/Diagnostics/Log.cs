@@ -32,6 +32,18 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Warning, "A signal handler of agent {Agent} threw")]
     public static partial void SignalHandlerFailed(ILogger logger, Exception exception, string agent);
 
+    [LoggerMessage(1010, LogLevel.Warning, "Agent {Agent} was unknown to the store (its data was lost, pruned, or another process forgot this id); it registered again and treats every cached view as invalid")]
+    public static partial void Reregistered(ILogger logger, string agent);
+
+    [LoggerMessage(1011, LogLevel.Warning, "{Operation} by agent {Agent} on {Key} failed at the store (attempt {Attempt}); retrying with operation id {OperationId}")]
+    public static partial void StoreRetry(ILogger logger, Exception exception, string operation, string agent, string key, int attempt, string operationId);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Releasing the grant of agent {Agent} on {Key} failed after its write landed; the release is retried in the background")]
+    public static partial void ReleasePending(ILogger logger, Exception exception, string agent, string key);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Agent {Agent} could not leave the store cleanly; the sweep reclaims what it still held")]
+    public static partial void LeaveFailed(ILogger logger, Exception exception, string agent);
+
     [LoggerMessage(2001, LogLevel.Warning, "Sweep reclaimed {Key} from {Agent} ({Trigger}); owner epoch now {Epoch}")]
     public static partial void Reclaimed(ILogger logger, string key, string agent, string trigger, long epoch);
 

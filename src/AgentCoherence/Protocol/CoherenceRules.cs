@@ -81,6 +81,7 @@ public sealed class CoherenceRules
             {
                 Refusal = new Refusal(RefusalReason.NotFound, key, record.Version) { Agent = agent, IsTombstone = record.IsTombstone, OwnerEpoch = record.OwnerEpoch },
                 Version = record.Version,
+                OwnerEpoch = record.OwnerEpoch,
                 LastWriter = record.LastWriter,
                 CommittedAt = record.CommittedAt,
             };
@@ -90,6 +91,7 @@ public sealed class CoherenceRules
         return new ReadResult
         {
             Version = record.Version,
+            OwnerEpoch = record.OwnerEpoch,
             ContentIncluded = include,
             Content = include ? record.Content : null,
             ContentHash = record.ContentHash,
@@ -104,9 +106,25 @@ public sealed class CoherenceRules
     /// StaleView when the caller's view of an existing artifact is not current. Creating an artifact
     /// that never existed or is deleted needs no prior read.
     /// </summary>
-    public WriteResult Acquire(DirectoryState state, AgentId agent, ArtifactKey key, DateTimeOffset now)
+    /// <remarks>
+    /// Every write takes an <see cref="OperationId"/>: when the agent had applied that operation, the
+    /// recorded result comes back and nothing is checked or changed; otherwise a success is recorded
+    /// in the same step. Refusals are not recorded (a retry of a refused operation is checked afresh).
+    /// </remarks>
+    public WriteResult Acquire(DirectoryState state, AgentId agent, ArtifactKey key, DateTimeOffset now, OperationId operation = default)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
+        var result = AcquireCore(state, agent, key, now);
+        return Remember(state, agent, operation, result);
+    }
+
+    private WriteResult AcquireCore(DirectoryState state, AgentId agent, ArtifactKey key, DateTimeOffset now)
+    {
         if (!state.Heartbeats.ContainsKey(agent))
         {
             return Refused(UnknownAgent(agent, key), 0);
@@ -149,22 +167,33 @@ public sealed class CoherenceRules
     }
 
     /// <summary>Commit under the grant: requires E/M and an unmoved epoch. Peers holding a view become I and get a signal.</summary>
-    public WriteResult Commit(DirectoryState state, AgentId agent, ArtifactKey key, ContentPayload content, DateTimeOffset now, List<InvalidationSignal> signals)
+    public WriteResult Commit(DirectoryState state, AgentId agent, ArtifactKey key, ContentPayload content, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
     {
+        ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(content);
-        return CommitUnderGrant(state, agent, key, content, now, signals);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
+        return Remember(state, agent, operation, CommitUnderGrant(state, agent, key, content, now, signals));
     }
 
     /// <summary>Delete under the grant: commits a tombstone version.</summary>
-    public WriteResult Delete(DirectoryState state, AgentId agent, ArtifactKey key, DateTimeOffset now, List<InvalidationSignal> signals)
+    public WriteResult Delete(DirectoryState state, AgentId agent, ArtifactKey key, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
         if (state.Records.TryGetValue(key, out var record) && !record.Exists && state.Heartbeats.ContainsKey(agent))
         {
             return Refused(NotFound(record, agent), record.Version);
         }
 
-        return CommitUnderGrant(state, agent, key, null, now, signals);
+        return Remember(state, agent, operation, CommitUnderGrant(state, agent, key, null, now, signals));
     }
 
     /// <summary>
@@ -172,33 +201,51 @@ public sealed class CoherenceRules
     /// another holder (HeldByOther), the caller's read epoch behind the owner epoch (StaleEpoch).
     /// A caller holding the grant keeps it (M); any other winner becomes S.
     /// </summary>
-    public WriteResult CommitCas(DirectoryState state, AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, DateTimeOffset now, List<InvalidationSignal> signals)
+    public WriteResult CommitCas(DirectoryState state, AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
     {
+        ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(content);
-        return CommitCasCore(state, agent, key, content, expectedVersion, now, signals);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
+        return Remember(state, agent, operation, CommitCasCore(state, agent, key, content, expectedVersion, now, signals));
     }
 
     /// <summary>Optimistic delete: the CommitCas checks, then a tombstone version.</summary>
-    public WriteResult DeleteCas(DirectoryState state, AgentId agent, ArtifactKey key, long expectedVersion, DateTimeOffset now, List<InvalidationSignal> signals)
+    public WriteResult DeleteCas(DirectoryState state, AgentId agent, ArtifactKey key, long expectedVersion, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
         if (state.Heartbeats.ContainsKey(agent) && (!state.Records.TryGetValue(key, out var record) || !record.Exists))
         {
             var found = state.Records.GetValueOrDefault(key);
             return Refused(found is null ? new Refusal(RefusalReason.NotFound, key, 0) { Agent = agent } : NotFound(found, agent), found?.Version ?? 0);
         }
 
-        return CommitCasCore(state, agent, key, null, expectedVersion, now, signals);
+        return Remember(state, agent, operation, CommitCasCore(state, agent, key, null, expectedVersion, now, signals));
     }
 
     /// <summary>
     /// Atomic multi-artifact publish: every member passes the CommitCas checks and all advance, or
-    /// nothing changes and the per-member refusals say why. Keys must be distinct.
+    /// nothing changes and the per-member refusals say why.
     /// </summary>
-    public CommitAllResult CommitAll(DirectoryState state, AgentId agent, IReadOnlyList<BatchMember> members, DateTimeOffset now, List<InvalidationSignal> signals)
+    /// <exception cref="CoherenceArgumentException">The batch is empty, has a null member, or names an artifact twice; nothing changes.</exception>
+    public CommitAllResult CommitAll(DirectoryState state, AgentId agent, IReadOnlyList<BatchMember> members, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(members);
+        CheckBatch(members);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return new CommitAllResult(new Refusal?[members.Count], done.Versions, done.Signals);
+        }
+
         var refusals = new Refusal?[members.Count];
         var versions = new long[members.Count];
         var anyRefused = false;
@@ -222,13 +269,52 @@ public sealed class CoherenceRules
             versions[i] = result.Version;
         }
 
-        return new CommitAllResult(refusals, versions, signals.ToArray());
+        var all = signals.ToArray();
+        if (!operation.IsNone)
+        {
+            state.Operations.Record(agent, new RecordedOperation(operation, versions, all));
+        }
+
+        return new CommitAllResult(refusals, versions, all);
     }
 
+    /// <summary>
+    /// The shape every store requires of a batch before it touches anything (the Redis script checks the
+    /// same and reports it the same way): 1 or more members, none null, no artifact named twice.
+    /// </summary>
+    /// <exception cref="CoherenceArgumentException">The batch breaks one of those rules.</exception>
+    public static void CheckBatch(IReadOnlyList<BatchMember> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count == 0)
+        {
+            throw new CoherenceArgumentException(nameof(members), "A batch holds at least one member.");
+        }
+
+        var distinct = new HashSet<ArtifactKey>();
+        for (var i = 0; i < members.Count; i++)
+        {
+            var member = members[i] ?? throw new CoherenceArgumentException(nameof(members), $"Member {i} is null.");
+            if (!distinct.Add(member.Key))
+            {
+                throw DuplicateMember(member.Key);
+            }
+        }
+    }
+
+    /// <summary>The error for a batch that names one artifact twice (shared by every store).</summary>
+    public static CoherenceArgumentException DuplicateMember(ArtifactKey key) =>
+        new("members", $"A batch must not name the same artifact twice ('{key}'); nothing was committed.");
+
     /// <summary>Release: E/M becomes S, the view kept. Returns false when the caller held no grant.</summary>
-    public bool Release(DirectoryState state, AgentId agent, ArtifactKey key)
+    public bool Release(DirectoryState state, AgentId agent, ArtifactKey key, OperationId operation = default)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Operations.Find(agent, operation) is not null)
+        {
+            return true;
+        }
+
         if (!state.Records.TryGetValue(key, out var record) || !record.Holders.TryGetValue(agent, out var entry) || !entry.State.HoldsGrant())
         {
             return false;
@@ -236,6 +322,11 @@ public sealed class CoherenceRules
 
         entry.State = HolderState.Shared;
         entry.GrantedAt = null;
+        if (!operation.IsNone)
+        {
+            state.Operations.Record(agent, new RecordedOperation(operation, [], []));
+        }
+
         return true;
     }
 
@@ -249,6 +340,7 @@ public sealed class CoherenceRules
             record.Holders.Remove(agent);
         }
 
+        state.Operations.Forget(agent);
         return state.Heartbeats.Remove(agent);
     }
 
@@ -286,7 +378,7 @@ public sealed class CoherenceRules
                     entry.GrantedAt = null;
                     entry.LastReclaim = info;
                     (reclaimed ??= []).Add(new Reclamation(record.Key, agent, info));
-                    signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent));
+                    signals.Add(new InvalidationSignal(record.Key, record.Version, AgentId.Sweeper, SignalKind.Reclaim, agent, record.OwnerEpoch));
                 }
             }
 
@@ -444,7 +536,7 @@ public sealed class CoherenceRules
                 peerEntry.GrantedAt = null;
             }
 
-            signals.Add(new InvalidationSignal(record.Key, record.Version, agent, kind, peer));
+            signals.Add(new InvalidationSignal(record.Key, record.Version, agent, kind, peer, record.OwnerEpoch));
         }
 
         // Every store must report the same signals in the same order: peers by agent id (ordinal).
@@ -499,6 +591,18 @@ public sealed class CoherenceRules
     private static readonly ArtifactKey UnknownAgentKey = new("#", "#");
 
     private static WriteResult Refused(Refusal refusal, long version) => new(refusal, version, []);
+
+    private static WriteResult Replayed(RecordedOperation done) => new(null, done.Versions.Count > 0 ? done.Versions[0] : 0, done.Signals);
+
+    private static WriteResult Remember(DirectoryState state, AgentId agent, OperationId operation, WriteResult result)
+    {
+        if (result.Succeeded && !operation.IsNone)
+        {
+            state.Operations.Record(agent, new RecordedOperation(operation, [result.Version], result.Signals));
+        }
+
+        return result;
+    }
 
     private static DirectoryRecord GetOrCreate(DirectoryState state, ArtifactKey key)
     {

@@ -13,6 +13,9 @@ public sealed class DirectoryState
     /// <summary>Registered agents and their last heartbeat.</summary>
     public Dictionary<AgentId, DateTimeOffset> Heartbeats { get; } = new();
 
+    /// <summary>The writes each agent had applied (exactly-once retries).</summary>
+    public OperationLog Operations { get; private set; } = new();
+
     /// <summary>A deep copy.</summary>
     public DirectoryState Clone()
     {
@@ -27,6 +30,7 @@ public sealed class DirectoryState
             copy.Heartbeats[agent] = at;
         }
 
+        copy.Operations = Operations.Clone();
         return copy;
     }
 }

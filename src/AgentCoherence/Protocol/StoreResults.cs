@@ -9,6 +9,9 @@ public sealed class ReadResult
     /// <summary>The artifact's current version (a tombstone's version when deleted, 0 when it never existed).</summary>
     public long Version { get; init; }
 
+    /// <summary>The artifact's owner epoch when it was read (the reader's read epoch from now on).</summary>
+    public long OwnerEpoch { get; init; }
+
     /// <summary>False when the caller passed the current version as known, so no content moved.</summary>
     public bool ContentIncluded { get; init; }
 

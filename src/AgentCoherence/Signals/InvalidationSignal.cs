@@ -10,7 +10,9 @@ namespace AgentCoherence;
 /// <param name="Issuer">Who caused it: the committing agent, or <see cref="AgentId.Sweeper"/>.</param>
 /// <param name="Kind">Commit, delete or reclaim.</param>
 /// <param name="Recipient">The agent whose view the event invalidated.</param>
-public sealed record InvalidationSignal(ArtifactKey Key, long NewVersion, AgentId Issuer, SignalKind Kind, AgentId Recipient)
+/// <param name="OwnerEpoch">The artifact's owner epoch after the event. A signal is identified by key, kind,
+/// version and epoch, so a second reclaim at the same version is not a duplicate.</param>
+public sealed record InvalidationSignal(ArtifactKey Key, long NewVersion, AgentId Issuer, SignalKind Kind, AgentId Recipient, long OwnerEpoch = 0)
 {
     /// <summary>
     /// The compact text an orchestrator injects into a model's context, for example

@@ -61,54 +61,54 @@ public sealed class InMemoryDirectoryStore : IDirectoryStore
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var result = _rules.Acquire(_state, agent, key, _time.GetUtcNow());
+            var result = _rules.Acquire(_state, agent, key, _time.GetUtcNow(), operation);
             Check(key);
             return ValueTask.FromResult(result);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var before = VersionOf(key);
             _signals.Clear();
-            var result = _rules.Commit(_state, agent, key, content, _time.GetUtcNow(), _signals);
+            var result = _rules.Commit(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
             Check(key, before);
             return ValueTask.FromResult(result);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var before = VersionOf(key);
             _signals.Clear();
-            var result = _rules.CommitCas(_state, agent, key, content, expectedVersion, _time.GetUtcNow(), _signals);
+            var result = _rules.CommitCas(_state, agent, key, content, expectedVersion, _time.GetUtcNow(), _signals, operation);
             Check(key, before);
             return ValueTask.FromResult(result);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, CancellationToken cancellationToken = default)
+    public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             _signals.Clear();
-            var result = _rules.CommitAll(_state, agent, members, _time.GetUtcNow(), _signals);
+            var result = _rules.CommitAll(_state, agent, members, _time.GetUtcNow(), _signals, operation);
             foreach (var member in members)
             {
                 Check(member.Key);
@@ -119,7 +119,7 @@ public sealed class InMemoryDirectoryStore : IDirectoryStore
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
@@ -128,20 +128,20 @@ public sealed class InMemoryDirectoryStore : IDirectoryStore
             _signals.Clear();
             var now = _time.GetUtcNow();
             var result = expectedVersion is { } expected
-                ? _rules.DeleteCas(_state, agent, key, expected, now, _signals)
-                : _rules.Delete(_state, agent, key, now, _signals);
+                ? _rules.DeleteCas(_state, agent, key, expected, now, _signals, operation)
+                : _rules.Delete(_state, agent, key, now, _signals, operation);
             Check(key, before);
             return ValueTask.FromResult(result);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return ValueTask.FromResult(_rules.Release(_state, agent, key));
+            return ValueTask.FromResult(_rules.Release(_state, agent, key, operation));
         }
     }
 
