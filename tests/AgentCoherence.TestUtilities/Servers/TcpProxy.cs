@@ -9,7 +9,9 @@ namespace AgentCoherence.Testing.Servers;
 /// .NET client's tests do: <see cref="CutAll"/> resets every open connection now, and
 /// <see cref="CutOnRequest"/> arms a one-shot cut at an exact point of a request/reply exchange
 /// (before the request reaches the server, or after it did but before the reply reaches the client).
-/// The proxy keeps listening, so clients can reconnect through it.
+/// Two faults last until <see cref="Heal"/>: <see cref="LoseReplies"/> (requests run, replies vanish)
+/// and <see cref="Partition"/> (nothing gets through). The proxy keeps listening, so clients can
+/// reconnect through it.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -22,6 +24,10 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly Task _accepting;
     private (byte[] Marker, bool Deliver)? _armed;
     private int _cuts;
+    private int _lostReplies;
+    private int _refused;
+    private bool _losingReplies;
+    private bool _partitioned;
 
     /// <summary>Starts a proxy on a free loopback port that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     public TcpProxy(string targetHost, int targetPort)
@@ -42,6 +48,12 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>How many times connections were cut.</summary>
     public int Cuts => Volatile.Read(ref _cuts);
+
+    /// <summary>How many chunks of server bytes <see cref="LoseReplies"/> discarded.</summary>
+    public int LostReplies => Volatile.Read(ref _lostReplies);
+
+    /// <summary>How many connections <see cref="Partition"/> refused.</summary>
+    public int RefusedConnections => Volatile.Read(ref _refused);
 
     /// <summary>True while a <see cref="CutOnRequest"/> is armed and has not fired yet.</summary>
     public bool Armed
@@ -66,6 +78,48 @@ public sealed class TcpProxy : IAsyncDisposable
         lock (_gate)
         {
             _armed = (Encoding.ASCII.GetBytes(marker), deliverRequest);
+        }
+    }
+
+    /// <summary>
+    /// From now until <see cref="Heal"/>, on every connection (open or new): the client's bytes reach the
+    /// server (its requests run), the server's bytes are discarded (the client never hears). A connection
+    /// that lost bytes never carries another byte to its client: it is reset at the latest by
+    /// <see cref="Heal"/>, so no client ever reads a reply meant for another request.
+    /// </summary>
+    public void LoseReplies()
+    {
+        lock (_gate)
+        {
+            _losingReplies = true;
+        }
+    }
+
+    /// <summary>Resets every open connection now and, until <see cref="Heal"/>, resets every new one on arrival.</summary>
+    public void Partition()
+    {
+        lock (_gate)
+        {
+            _partitioned = true;
+        }
+
+        CutAll();
+    }
+
+    /// <summary>Ends <see cref="LoseReplies"/> and <see cref="Partition"/>; resets the connections that lost replies.</summary>
+    public void Heal()
+    {
+        bool losing;
+        lock (_gate)
+        {
+            losing = _losingReplies;
+            _losingReplies = false;
+            _partitioned = false;
+        }
+
+        if (losing)
+        {
+            CutAll();
         }
     }
 
@@ -131,9 +185,21 @@ public sealed class TcpProxy : IAsyncDisposable
             }
 
             var link = new Link(client, server);
+            bool refused;
             lock (_gate)
             {
-                _links.Add(link);
+                refused = _partitioned;
+                if (!refused)
+                {
+                    _links.Add(link);
+                }
+            }
+
+            if (refused)
+            {
+                Interlocked.Increment(ref _refused);
+                link.Close();
+                continue;
             }
 
             _ = PumpAsync(link, toServer: true);
@@ -171,6 +237,17 @@ public sealed class TcpProxy : IAsyncDisposable
                     CutAll();
                     return;
                 }
+                else if (!toServer && LosingReplies)
+                {
+                    link.LostReply = true;
+                    Interlocked.Increment(ref _lostReplies);
+                    continue;
+                }
+                else if (!toServer && link.LostReply)
+                {
+                    // The stream lost bytes: anything after them would answer the wrong request.
+                    break;
+                }
 
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
             }
@@ -183,6 +260,17 @@ public sealed class TcpProxy : IAsyncDisposable
         lock (_gate)
         {
             _links.Remove(link);
+        }
+    }
+
+    private bool LosingReplies
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _losingReplies;
+            }
         }
     }
 
@@ -205,6 +293,7 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         private int _closed;
         private bool _dropNextReply;
+        private bool _lostReply;
 
         public Socket Client { get; } = client;
 
@@ -214,6 +303,12 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             get => Volatile.Read(ref _dropNextReply);
             set => Volatile.Write(ref _dropNextReply, value);
+        }
+
+        public bool LostReply
+        {
+            get => Volatile.Read(ref _lostReply);
+            set => Volatile.Write(ref _lostReply, value);
         }
 
         public void Close()
