@@ -248,7 +248,9 @@ public sealed class RefusalTests : IAsyncLifetime
     {
         var store = new RefusingDirectoryStore(new InMemoryDirectoryStore());
         await using var server = await InProcessServer.StartAsync(store: store);
+        // Busy through every attempt the client makes (a busy store applied nothing, so it retries).
         store.NextCommitThrows = new StoreBusyException("directory.db", "CommitCas", 3, TimeSpan.FromSeconds(5));
+        store.ThrowTimes = int.MaxValue;
 
         var refusal = await server.Refused("write_cas", new { agent = "planner", path = "plans/plan.md", content = "x", expected_version = 0 });
 
@@ -260,7 +262,8 @@ public sealed class RefusalTests : IAsyncLifetime
     {
         var store = new RefusingDirectoryStore(new InMemoryDirectoryStore());
         await using var server = await InProcessServer.StartAsync(store: store);
-        store.NextCommitThrows = new InvalidOperationException("disk on fire");
+        // A bug (here a broken invariant) is not a store failure: the client does not retry it.
+        store.NextCommitThrows = new InvariantViolationException("disk on fire");
 
         var refusal = await server.Refused("write", new { agent = "planner", path = "memory/a.json", content = "x" });
 

@@ -14,6 +14,9 @@ internal sealed class RefusingDirectoryStore(IDirectoryStore inner) : Delegating
     /// <summary>Thrown by the next commit instead of committing.</summary>
     public Exception? NextCommitThrows { get; set; }
 
+    /// <summary>How many commits in a row throw <see cref="NextCommitThrows"/> (once by default).</summary>
+    public int ThrowTimes { get; set; } = 1;
+
     public override ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) =>
         Intercept(key, () => Inner.CommitAsync(agent, key, content, operation, cancellationToken), cancellationToken);
 
@@ -24,7 +27,12 @@ internal sealed class RefusingDirectoryStore(IDirectoryStore inner) : Delegating
     {
         if (NextCommitThrows is { } exception)
         {
-            NextCommitThrows = null;
+            if (--ThrowTimes <= 0)
+            {
+                NextCommitThrows = null;
+                ThrowTimes = 1;
+            }
+
             throw exception;
         }
 

@@ -17,6 +17,14 @@ public sealed class ToolRefusalsTests
     }
 
     [Fact]
+    public void An_unreachable_store_is_retryable_and_says_wait()
+    {
+        var refusal = Structured(new StoreUnavailableException("Read", Plan, "Read on 'plans/plan.md' failed at the directory store.", new IOException("connection refused")));
+
+        RefusalTests.AssertRefusal(refusal, "store_unavailable", currentVersion: null, expectedVersion: null, retryable: true, "wait");
+    }
+
+    [Fact]
     public void An_unknown_agent_is_reported_without_retry()
     {
         var refusal = Structured(new Refusal(RefusalReason.UnknownAgent, Plan, 3) { Agent = new AgentId("ghost") }.ToException());

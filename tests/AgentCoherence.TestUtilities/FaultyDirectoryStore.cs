@@ -67,11 +67,15 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
     /// <summary>When true, the next registration fails as if the store were unreachable.</summary>
     public bool FailNextRegister { get; set; }
 
+    /// <summary>How many of the next registrations fail as if the store were unreachable.</summary>
+    public int FailRegisters { get; set; }
+
     public override ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
-        if (FailNextRegister)
+        if (FailNextRegister || FailRegisters > 0)
         {
             FailNextRegister = false;
+            FailRegisters = Math.Max(0, FailRegisters - 1);
             throw new IOException("store unreachable");
         }
 

@@ -5,23 +5,19 @@ namespace AgentCoherence.Sqlite;
 /// allowed (<see cref="SqliteStoreOptions.BusyTimeout"/> per attempt, <see cref="SqliteStoreOptions.MaxBusyRetries"/>
 /// retries). Nothing changed: the operation never started its transaction, or rolled it back. Safe to retry later.
 /// </summary>
-public sealed class StoreBusyException : Exception
+public sealed class StoreBusyException : StoreUnavailableException
 {
     /// <summary>Creates the exception.</summary>
     public StoreBusyException(string dataSource, string operation, int attempts, TimeSpan waited, Exception? inner = null)
-        : base($"The SQLite directory store '{dataSource}' stayed busy (another connection held its write lock) through {attempts} attempts over {waited.TotalMilliseconds:0} ms of {operation}; nothing changed. Retry later, or raise BusyTimeout / MaxBusyRetries.", inner)
+        : base(operation, null, $"The SQLite directory store '{dataSource}' stayed busy (another connection held its write lock) through {attempts} attempts over {waited.TotalMilliseconds:0} ms of {operation}; nothing changed. Retry later, or raise BusyTimeout / MaxBusyRetries.", inner)
     {
         DataSource = dataSource;
-        Operation = operation;
         Attempts = attempts;
         Waited = waited;
     }
 
     /// <summary>The database file.</summary>
     public string DataSource { get; }
-
-    /// <summary>The store operation that gave up (for example <c>CommitCas</c>).</summary>
-    public string Operation { get; }
 
     /// <summary>How many times the operation tried to start its transaction.</summary>
     public int Attempts { get; }
@@ -30,5 +26,5 @@ public sealed class StoreBusyException : Exception
     public TimeSpan Waited { get; }
 
     /// <summary>Always true: nothing changed, and the lock holder will finish.</summary>
-    public bool IsRetryable => true;
+    public override bool IsRetryable => true;
 }

@@ -6,18 +6,21 @@ namespace AgentCoherence;
 /// <summary>
 /// The wire format every broker transport carries: one signal per message, binary, versioned.
 /// <code>
-/// byte    format version (1)
+/// byte    format version (2)
 /// byte    kind (1 commit, 2 delete, 3 reclaim)
 /// int64   new version, big-endian, ≥ 0
+/// int64   owner epoch, big-endian, ≥ 0 (absent in format 1, read as 0)
 /// 3 ×     uint16 length (big-endian) + UTF-8 bytes: issuer, recipient, artifact store key
 /// </code>
+/// The epoch travels so receivers tell a second reclaim at the same version from a duplicate. Format 1
+/// messages (from an older sender during a rolling upgrade) are still read.
 /// A message that is truncated, too long (over <see cref="MaxMessageBytes"/>), of an unknown format
 /// or kind, or whose ids or key fail validation is rejected with a reason; it is never applied.
 /// </summary>
 public static class SignalCodec
 {
     /// <summary>The format version this build writes and reads.</summary>
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
 
     /// <summary>The largest message accepted.</summary>
     public const int MaxMessageBytes = 4096;
@@ -29,11 +32,12 @@ public static class SignalCodec
         var issuer = Encoding.UTF8.GetBytes(signal.Issuer.Value);
         var recipient = Encoding.UTF8.GetBytes(signal.Recipient.Value);
         var key = Encoding.UTF8.GetBytes(signal.Key.StoreKey);
-        var buffer = new byte[1 + 1 + 8 + 6 + issuer.Length + recipient.Length + key.Length];
+        var buffer = new byte[1 + 1 + 8 + 8 + 6 + issuer.Length + recipient.Length + key.Length];
         buffer[0] = FormatVersion;
         buffer[1] = (byte)signal.Kind;
         BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(2), signal.NewVersion);
-        var offset = 10;
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(10), signal.OwnerEpoch);
+        var offset = 18;
         foreach (var part in (ReadOnlySpan<byte[]>)[issuer, recipient, key])
         {
             BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(offset), checked((ushort)part.Length));
@@ -60,7 +64,7 @@ public static class SignalCodec
             return false;
         }
 
-        if (message[0] != FormatVersion)
+        if (message[0] is not (1 or FormatVersion))
         {
             error = $"unknown format version {message[0]}";
             return false;
@@ -80,7 +84,26 @@ public static class SignalCodec
             return false;
         }
 
-        var rest = message[10..];
+        long epoch = 0;
+        var headerLength = 10;
+        if (message[0] == FormatVersion)
+        {
+            headerLength = 18;
+            if (message.Length < headerLength + 6)
+            {
+                error = "message is truncated";
+                return false;
+            }
+
+            epoch = BinaryPrimitives.ReadInt64BigEndian(message[10..]);
+            if (epoch < 0)
+            {
+                error = $"negative owner epoch {epoch}";
+                return false;
+            }
+        }
+
+        var rest = message[headerLength..];
         Span<Range> parts = stackalloc Range[3];
         var offset = 0;
         for (var i = 0; i < 3; i++)
@@ -113,7 +136,7 @@ public static class SignalCodec
             var issuer = AgentId.FromTrusted(Decode(rest[parts[0]]));
             var recipient = new AgentId(Decode(rest[parts[1]]));
             var key = ArtifactKey.FromStoreKey(Decode(rest[parts[2]]));
-            signal = new InvalidationSignal(key, version, issuer, kind, recipient);
+            signal = new InvalidationSignal(key, version, issuer, kind, recipient, epoch);
             error = null;
             return true;
         }

@@ -2,7 +2,7 @@ using AgentCoherence.Testing;
 
 namespace AgentCoherence.Tests.Client;
 
-/// <summary>A write cut mid-flight lands exactly once: the agent re-reads and recognises its own commit.</summary>
+/// <summary>A write cut mid-flight lands exactly once: the agent sends it again with the same operation id.</summary>
 public sealed class OutcomeUnknownTests
 {
     [Theory]
@@ -21,7 +21,7 @@ public sealed class OutcomeUnknownTests
 
         Assert.Equal("2", view.Text);
         Assert.Equal(2, view.Version);
-        Assert.Equal(appliedBefore + 1, store.WritesApplied);
+        Assert.Equal(appliedBefore + 1, store.Applied.Select(a => a.Id).Distinct().Count());
         Assert.Equal(2, (await store.InspectAsync(coherence.Key("counter")))!.Version);
     }
 
@@ -45,19 +45,50 @@ public sealed class OutcomeUnknownTests
     }
 
     [Fact]
-    public async Task An_agent_whose_first_registration_failed_registers_on_its_next_operation()
+    public async Task A_registration_that_fails_once_is_retried_within_the_first_operation()
     {
         var store = new FaultyDirectoryStore(new InMemoryDirectoryStore()) { FailNextRegister = true };
         await using var coherence = new CoherenceClient(store, new InMemoryEventBus());
         await using var agent = coherence.Agent("a");
-        await Assert.ThrowsAsync<IOException>(() => agent.WriteAsync("doc", "v1").AsTask());
         Assert.Equal(1, (await agent.WriteAsync("doc", "v1")).Version);
+    }
+
+    [Fact]
+    public async Task A_store_unreachable_through_every_attempt_surfaces_as_StoreUnavailableException_and_the_next_operation_starts_again()
+    {
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore()) { FailRegisters = 2 };
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), new CoherenceOptions { StoreRetry = { MaxAttempts = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero } });
+        await using var agent = coherence.Agent("a");
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => agent.WriteAsync("doc", "v1").AsTask());
+        Assert.False(error.MayHaveLanded);
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Equal(1, (await agent.WriteAsync("doc", "v1")).Version);
+    }
+
+    [Fact]
+    public async Task A_write_whose_replies_stay_lost_surfaces_as_OutcomeUnknown_with_its_id_and_resolves_later_without_applying_twice()
+    {
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), new CoherenceOptions { StoreRetry = { MaxAttempts = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero } });
+        await using var agent = coherence.Agent("a");
+        await agent.WriteCasAsync(coherence.Key("doc"), "v1", 0);
+
+        store.Then(FaultyDirectoryStore.Fault.LoseReply, FaultyDirectoryStore.Fault.LoseReply);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.WriteCasAsync(coherence.Key("doc"), "v2", 1).AsTask());
+        Assert.True(unknown.MayHaveLanded);
+        Assert.False(unknown.OperationId.IsNone);
+
+        Assert.True(await agent.ResolveAsync(unknown));
+        Assert.True(await agent.ResolveAsync(unknown));
+        var record = (await store.InspectAsync(coherence.Key("doc")))!;
+        Assert.Equal(2, record.Version);
+        Assert.Equal(ContentPayload.HashHex("v2"u8), record.ContentHash);
     }
 
     [Theory]
     [InlineData(FaultyDirectoryStore.Fault.LoseReply)]
     [InlineData(FaultyDirectoryStore.Fault.LoseRequest)]
-    public async Task When_a_peer_commits_on_top_before_the_re_read_the_outcome_stays_unknown_and_nothing_applies_twice(FaultyDirectoryStore.Fault fault)
+    public async Task When_a_peer_commits_on_top_before_the_retry_each_increment_lands_exactly_once(FaultyDirectoryStore.Fault fault)
     {
         var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
         await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), new CoherenceOptions { Update = { MaxRetries = 10 } });
@@ -68,9 +99,8 @@ public sealed class OutcomeUnknownTests
 
         store.NextWrite = fault;
         store.InTheGap = async () => await peer.UpdateAsync("counter", Increment);
-        await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.UpdateAsync("counter", Increment).AsTask());
+        await agent.UpdateAsync("counter", Increment);
 
-        var expected = fault == FaultyDirectoryStore.Fault.LoseReply ? "3" : "2";
-        Assert.Equal(expected, (await agent.ReacquireAsync("counter")).Text);
+        Assert.Equal("3", (await agent.ReacquireAsync("counter")).Text);
     }
 }

@@ -6,6 +6,46 @@ namespace AgentCoherence.Tests.Hosting;
 public sealed class MetricsTests
 {
     [Fact]
+    public async Task Re_registrations_and_store_retries_are_counted()
+    {
+        var counts = new Dictionary<string, long>();
+        using var diagnostics = new CoherenceDiagnostics();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == GetMeter(diagnostics))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var name = instrument.Name;
+            foreach (var tag in tags)
+            {
+                name += $"[{tag.Key}={tag.Value}]";
+            }
+
+            lock (counts)
+            {
+                counts[name] = counts.GetValueOrDefault(name) + value;
+            }
+        });
+        listener.Start();
+
+        var store = new AgentCoherence.Testing.FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), diagnostics: diagnostics);
+        await using var a = coherence.Agent("a");
+        await a.WriteCasAsync(coherence.Key("doc"), "v1", 0);
+        await store.ForgetAsync(a.Id);
+        store.NextWrite = AgentCoherence.Testing.FaultyDirectoryStore.Fault.LoseReply;
+        await a.UpdateAsync("doc", c => (c?.Text ?? string.Empty) + "!");
+
+        Assert.Equal(1, counts["coherence.agents.reregistered"]);
+        Assert.Equal(1, counts["coherence.store.retries[operation=CommitCas]"]);
+    }
+
+    [Fact]
     public async Task Hits_misses_commits_signals_and_conflicts_by_reason_are_counted()
     {
         var counts = new Dictionary<string, long>();

@@ -57,15 +57,19 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public async Task An_agent_the_store_no_longer_knows_gets_UnknownAgent()
+    public async Task An_agent_the_store_no_longer_knows_registers_again_and_must_re_read_before_writing()
     {
         await using var coherence = CoherenceClient.CreateInMemory();
         await using var agent = coherence.Agent("a");
         await agent.WriteAsync("doc", "v1");
         await coherence.Store.ForgetAsync(agent.Id);
-        var error = await Assert.ThrowsAsync<UnknownAgentException>(() => agent.WriteAsync("doc", "v2").AsTask());
-        Assert.False(error.IsRetryable);
-        await Assert.ThrowsAsync<UnknownAgentException>(() => agent.HeartbeatAsync().AsTask());
+
+        // Registered again, but the store holds no view of the agent's any more: a typed, recoverable refusal.
+        var error = await Assert.ThrowsAsync<StaleViewException>(() => agent.WriteAsync("doc", "v2").AsTask());
+        Assert.True(error.IsRetryable);
+        await agent.HeartbeatAsync();
+        var current = await agent.ReacquireAsync("doc");
+        Assert.Equal(2, (await agent.WriteAsync("doc", current.Text + " v2")).Version);
     }
 
     [Fact]

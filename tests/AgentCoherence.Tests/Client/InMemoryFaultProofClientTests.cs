@@ -1,0 +1,10 @@
+using AgentCoherence.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCoherence.Tests.Client;
+
+/// <summary>The fault-proof client suite over the in-memory store.</summary>
+public sealed class InMemoryFaultProofClientTests : FaultProofClientTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(new InMemoryDirectoryStore(time));
+}
