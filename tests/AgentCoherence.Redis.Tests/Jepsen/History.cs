@@ -291,7 +291,7 @@ internal static class Checker
                 if (at is not null && !at.Contains((int)op.Version))
                 {
                     drifted++;
-                    var offset = at[0] - op.Version;
+                    var offset = at.MinBy(line => Math.Abs(line - op.Version)) - op.Version;
                     if (offset != drift)
                     {
                         var there = op.Version >= 1 && op.Version <= lines.Length ? $"'{lines[op.Version - 1]}'" : "beyond the content";

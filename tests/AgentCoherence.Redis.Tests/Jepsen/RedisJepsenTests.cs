@@ -29,6 +29,7 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
     private const string SeedVariable = "AGENTCOHERENCE_JEPSEN_SEED";
     private const string SecondsVariable = "AGENTCOHERENCE_JEPSEN_SECONDS";
     private static readonly string[] Artifacts = ["alpha.md", "beta.md", "gamma.md", "delta.md"];
+    private static readonly string[] WriteNames = ["CommitCas", "Commit", "Acquire", "Release"];
 
     // After the run: how long the healed proxies get to resolve what is still unknown.
     private static readonly TimeSpan ResolvePatience = TimeSpan.FromSeconds(60);
@@ -72,8 +73,13 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
                 }
             }
 
+            // The scripts' names on the wire, for faults aimed at one kind of write.
+            await agents[0].TryReadAsync(keys[0]);
+            var mode = ((RedisDirectoryStore)clients[0].Store).ScriptMode;
+            string[] writes = [.. new[] { RedisScripts.CommitCas, RedisScripts.Commit, RedisScripts.Acquire, RedisScripts.Release }.Select(script => RedisProxies.Marker(script, mode))];
+
             var deadline = clock.Elapsed + duration;
-            var nemesis = Task.Run(() => RunNemesisAsync(proxies, new Random(seed), deadline, history, clock));
+            var nemesis = Task.Run(() => RunNemesisAsync(proxies, writes, new Random(seed), deadline, history, clock));
             var workers = agents.Select((agent, i) => Task.Run(() => RunAgentAsync(agent, new Random(unchecked((seed * 1_000_003) + i + 1)), keys, deadline, history, clock))).ToArray();
             await Task.WhenAll(workers);
             await nemesis;
@@ -253,8 +259,10 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
     }
 
     // Seeded faults at random moments, on one proxy or (one time in eight) all of them, each healed
-    // before the next and all healed at the end: a reset, lost replies for a moment, or a partition.
-    private static async Task RunNemesisAsync(IReadOnlyList<TcpProxy> proxies, Random random, TimeSpan deadline, History history, Stopwatch clock)
+    // before the next and all healed at the end: a reset; the reply of the next write of one kind lost
+    // after it ran (CommitCas, Commit, Acquire or Release: issue 10's fault, aimed); every reply lost
+    // for a moment; or a partition.
+    private static async Task RunNemesisAsync(IReadOnlyList<TcpProxy> proxies, string[] writes, Random random, TimeSpan deadline, History history, Stopwatch clock)
     {
         try
         {
@@ -264,7 +272,8 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
                 var all = random.Next(8) == 0;
                 var one = random.Next(proxies.Count);
                 var roll = random.Next(100);
-                var hold = roll < 40 ? 0 : roll < 85 ? random.Next(5, 250) : random.Next(300, 4000);
+                var hold = roll < 30 ? 0 : roll < 50 ? random.Next(50, 500) : roll < 85 ? random.Next(5, 250) : random.Next(300, 4000);
+                var write = random.Next(writes.Length);
                 await Task.Delay(pause);
                 var left = deadline - clock.Elapsed;
                 if (left <= TimeSpan.Zero)
@@ -275,7 +284,7 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
                 IReadOnlyList<TcpProxy> targets = all ? proxies : [proxies[one]];
                 var names = all ? "all proxies" : $"proxy {one}";
                 var start = history.NowMs;
-                if (roll < 40)
+                if (roll < 30)
                 {
                     foreach (var proxy in targets)
                     {
@@ -288,7 +297,11 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
 
                 foreach (var proxy in targets)
                 {
-                    if (roll < 85)
+                    if (roll < 50)
+                    {
+                        proxy.CutOnRequest(writes[write], deliverRequest: true);
+                    }
+                    else if (roll < 85)
                     {
                         proxy.LoseReplies();
                     }
@@ -299,12 +312,13 @@ public sealed class RedisJepsenTests(RedisFixture redis, ITestOutputHelper outpu
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(hold, left.TotalMilliseconds)));
+                var fired = targets.Count(p => !p.Armed);
                 foreach (var proxy in targets)
                 {
                     proxy.Heal();
                 }
 
-                history.Fault(start, roll < 85 ? "lose replies" : "partition", names);
+                history.Fault(start, roll < 50 ? $"lose next {WriteNames[write]} reply{(fired == 0 ? " (none came)" : "")}" : roll < 85 ? "lose replies" : "partition", names);
             }
         }
         finally

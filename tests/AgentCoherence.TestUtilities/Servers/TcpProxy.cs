@@ -106,7 +106,7 @@ public sealed class TcpProxy : IAsyncDisposable
         CutAll();
     }
 
-    /// <summary>Ends <see cref="LoseReplies"/> and <see cref="Partition"/>; resets the connections that lost replies.</summary>
+    /// <summary>Ends <see cref="LoseReplies"/> and <see cref="Partition"/>, disarms a <see cref="CutOnRequest"/> that has not fired, and resets the connections that lost replies.</summary>
     public void Heal()
     {
         bool losing;
@@ -115,6 +115,7 @@ public sealed class TcpProxy : IAsyncDisposable
             losing = _losingReplies;
             _losingReplies = false;
             _partitioned = false;
+            _armed = null;
         }
 
         if (losing)
