@@ -24,7 +24,11 @@ public static class SignalText
     private const int FirstIssuerBudget = 16;
 
     // One commit signals every peer with the same text; the last one formatted is kept so a fan-out
-    // tokenizes it once, not once per recipient.
+    // tokenizes it once, not once per recipient. The next commit of the same artifact by the same
+    // agent reuses its cut and count, without tokenizing, when the new version is as long (and of the
+    // same sign): both encodings' pre-tokenizers split a run of digits into pieces of at most three
+    // whatever the digits, and each such piece is one token in both vocabularies (SignalTextBoundsTests
+    // checks all 1,110), so a version costs the same tokens as any other of its length.
     private static Formatted? s_last;
 
     /// <summary>Formats a signal, for example <c>[coherence] plans/plan.md → v7 by reviewer</c>.</summary>
@@ -38,22 +42,38 @@ public static class SignalText
     {
         ArgumentNullException.ThrowIfNull(signal);
         var last = Volatile.Read(ref s_last);
-        if (last is not null && last.Kind == signal.Kind && last.Version == signal.NewVersion && last.Key == signal.Key && last.Issuer == signal.Issuer)
+        var same = last is not null && last.Kind == signal.Kind && last.Key == signal.Key && last.Issuer == signal.Issuer ? last : null;
+        if (same is not null && same.Version == signal.NewVersion)
         {
-            tokens = last.Tokens;
-            return last.Text;
+            tokens = same.Tokens;
+            return same.Text;
         }
 
-        var text = Shorten(signal, out tokens);
-        Volatile.Write(ref s_last, new Formatted(signal.Key, signal.NewVersion, signal.Issuer, signal.Kind, text, tokens));
+        var version = signal.NewVersion.ToString(CultureInfo.InvariantCulture);
+        string text;
+        Parts? parts;
+        if (same is not null && SameShape(version, same.VersionText))
+        {
+            parts = same.Parts;
+            text = parts is { } kept ? Compose(signal.Kind, kept.Key, version, kept.Issuer) : ComposeTerse(signal.Kind, version);
+            tokens = same.Tokens;
+        }
+        else
+        {
+            text = Shorten(signal, version, out parts, out tokens);
+        }
+
+        Volatile.Write(ref s_last, new Formatted(signal.Key, signal.NewVersion, signal.Issuer, signal.Kind, version, parts, text, tokens));
         return text;
     }
 
-    private static string Shorten(InvalidationSignal signal, out int tokens)
+    // Shortens the key and the issuer until the text fits; parts is null when only the words and the
+    // version are left.
+    private static string Shorten(InvalidationSignal signal, string version, out Parts? parts, out int tokens)
     {
         var key = signal.Key.ToString();
         var issuer = signal.Issuer.ToString();
-        var version = signal.NewVersion.ToString(CultureInfo.InvariantCulture);
+        parts = new Parts(key, issuer);
         var text = Compose(signal.Kind, key, version, issuer);
         if (Fits(text, out tokens))
         {
@@ -69,12 +89,14 @@ public static class SignalText
         var issuerBudget = signal.Kind == SignalKind.Reclaim ? 0 : Math.Min(issuerCut.Bytes, FirstIssuerBudget);
         while (true)
         {
-            var candidate = Compose(signal.Kind, keyCut.Keep(keyBudget), version, issuerCut.Keep(issuerBudget));
+            var candidateParts = new Parts(keyCut.Keep(keyBudget), issuerCut.Keep(issuerBudget));
+            var candidate = Compose(signal.Kind, candidateParts.Key, version, candidateParts.Issuer);
             if (!string.Equals(candidate, text, StringComparison.Ordinal))
             {
                 text = candidate;
                 if (Fits(text, out tokens))
                 {
+                    parts = candidateParts;
                     return text;
                 }
             }
@@ -96,10 +118,15 @@ public static class SignalText
         // Even "… → vN by …" is over budget, which only a version of 16 digits or more (or a negative
         // one) makes: keep the words and the version alone, within budget for every long under both
         // encodings (SignalTextBoundsTests checks long.MaxValue and long.MinValue).
+        parts = null;
         text = ComposeTerse(signal.Kind, version);
         tokens = CountTokens(text);
         return text;
     }
+
+    // Equal lengths and signs: the versions cost the same tokens in any text (see s_last).
+    private static bool SameShape(string version, string other) =>
+        version.Length == other.Length && (version[0] == '-') == (other[0] == '-');
 
     /// <summary>The <c>o200k_base</c> token count of a text.</summary>
     public static int CountTokens(string text) => O200kTokenCounter.Instance.CountTokens(text);
@@ -192,5 +219,8 @@ public static class SignalText
         }
     }
 
-    private sealed record Formatted(ArtifactKey Key, long Version, AgentId Issuer, SignalKind Kind, string Text, int Tokens);
+    // The key and the issuer as they appear in a text, shortened or not.
+    private readonly record struct Parts(string Key, string Issuer);
+
+    private sealed record Formatted(ArtifactKey Key, long Version, AgentId Issuer, SignalKind Kind, string VersionText, Parts? Parts, string Text, int Tokens);
 }

@@ -161,6 +161,55 @@ public sealed class SignalTextBoundsTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Every_run_of_up_to_three_digits_is_one_token_in_both_encodings()
+    {
+        // SignalText reuses a text's cut and count for the next version of the same length: that holds
+        // only while each piece a version's digits are split into costs one token whatever its digits.
+        for (var length = 1; length <= 3; length++)
+        {
+            for (var n = 0; n < (int)Math.Pow(10, length); n++)
+            {
+                var digits = n.ToString(CultureInfo.InvariantCulture).PadLeft(length, '0');
+                Assert.True(s_o200k.CountTokens(digits) == 1, $"'{digits}' is {s_o200k.CountTokens(digits)} o200k_base tokens");
+                Assert.True(s_cl100k.CountTokens(digits) == 1, $"'{digits}' is {s_cl100k.CountTokens(digits)} cl100k_base tokens");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Each_next_version_formats_as_if_it_were_the_first(SignalKind kind)
+    {
+        var other = Signal("unrelated.md", "someone-else", SignalKind.Commit, 1);
+        var random = new Random(7);
+        var sources = new (string Name, string Issuer)[]
+        {
+            ("plans/plan.md", "reviewer"),
+            ("docs/architecture/decisions/0042-use-coherence-for-shared-plans.md", "senior-architecture-reviewer-agent-7"),
+            ("plans/data/raw/" + string.Concat(Enumerable.Repeat(Rocket, 40)), string.Concat(Enumerable.Repeat(Family, 6))),
+            ("计划/共享计划文档-第二版.md", "审阅者审阅者"),
+        };
+        foreach (var (name, issuer) in sources)
+        {
+            // Runs of consecutive versions, then versions of every length, positive and negative, near the
+            // boundaries where the length changes.
+            var versions = Enumerable.Range(0, 1100).Select(v => (long)v)
+                .Concat(Enumerable.Range(0, 19).SelectMany(e => new[] { (long)Math.Pow(10, e) - 1, (long)Math.Pow(10, e), (long)Math.Pow(10, e) + random.Next(1000) }))
+                .Concat(Enumerable.Range(0, 200).Select(_ => random.NextInt64(long.MinValue, long.MaxValue)))
+                .Concat([long.MaxValue - 1, long.MaxValue, long.MinValue, long.MinValue + 1, -1, -10, -999]);
+            foreach (var version in versions)
+            {
+                var signal = Signal(name, issuer, kind, version);
+                var (_, _, following) = AssertBounded(signal); // right after the previous version
+                _ = SignalText.Format(other);
+                var fresh = SignalText.FormatWithTokens(signal, out var freshTokens);
+                Assert.Equal(fresh, following);
+                Assert.Equal(s_o200k.CountTokens(fresh), freshTokens);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
