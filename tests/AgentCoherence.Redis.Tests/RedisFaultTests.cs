@@ -176,7 +176,15 @@ public sealed class RedisFaultTests(RedisFixture redis)
             (await store.CommitCasAsync(agent, key, Text("v1"), 0)).Ok();
         }
 
+        // Once the multiplexer knows the connection is gone, nothing is written to a socket (a write
+        // sent on the dying socket before that would rightly be "may have landed").
         await proxy.DisposeAsync();
+        for (var waited = 0; connection.IsConnected && waited < 100; waited++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(connection.IsConnected);
         var calls = new (string Operation, Func<Task> Call)[]
         {
             ("RegisterAgent", async () => await store.RegisterAgentAsync(agent)),

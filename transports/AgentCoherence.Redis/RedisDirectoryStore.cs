@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using StackExchange.Redis;
 
 namespace AgentCoherence.Redis;
@@ -14,9 +15,13 @@ namespace AgentCoherence.Redis;
 /// <remarks>
 /// Exactly-once writes: each write script looks its <see cref="OperationId"/> up in the agent's
 /// operation log before anything else and records a success in the same script, as
-/// <see cref="CoherenceRules"/> does. A write whose connection fails mid-flight (connection lost,
-/// timeout) throws <see cref="OutcomeUnknownException"/> with its operation id: it landed once or not at
-/// all; retry it with that id to learn which. Cancellation is honoured before a command is sent; a command already sent is never abandoned.
+/// <see cref="CoherenceRules"/> does. Failures are the library's own types, never a StackExchange.Redis
+/// exception: a write that may have been sent (connection lost with the command in flight, a timeout
+/// after sending, an error from inside a script) throws <see cref="OutcomeUnknownException"/> with its
+/// operation id (retry it with that id to learn the outcome); every other failure, and a write known not
+/// to have run (not sent, or refused by the server before running: LOADING, BUSY, READONLY, OOM, ...),
+/// throws <see cref="StoreUnavailableException"/> naming the operation and the Redis endpoints.
+/// Cancellation is honoured before a command is sent; a command already sent is never abandoned.
 /// </remarks>
 public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
 {
@@ -194,9 +199,9 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         {
             throw InvalidBatch(ex.Message, members);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
-            throw new OutcomeUnknownException(key, "CommitAll", ex, operation);
+            throw WriteFault("CommitAll", key, operation, ex);
         }
 
         return Replies.CommitAll(reply, members, agent);
@@ -343,23 +348,100 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         return Replies.Write(reply, key, agent);
     }
 
-    private Task<RedisResult> RunAsync(string name, ArtifactKey? key, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
+    // A call that is safe to repeat (or, for Read, whose effect is idempotent): any failure is StoreUnavailable.
+    private async Task<RedisResult> RunAsync(string name, ArtifactKey? key, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
     {
-        _ = (name, key);
-        return _scripts.RunAsync(_database, script, keys, args);
+        try
+        {
+            return await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw Unavailable(name, key, ex);
+        }
     }
 
-    // The connection failed while the script may have been sent: it ran once or not at all.
+    // A write: OutcomeUnknown (with its id) unless the failure shows it never ran.
     private async Task<RedisResult> RunWriteAsync(string name, ArtifactKey key, OperationId operation, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
     {
         try
         {
             return await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
-            throw new OutcomeUnknownException(key, name, ex, operation);
+            throw WriteFault(name, key, operation, ex);
         }
+    }
+
+    // Everything the client library (or loading the code) can throw; a disposed connection and
+    // cancellation stay as they are.
+    private static bool IsStoreFailure(Exception ex) => ex is not (ObjectDisposedException or OperationCanceledException);
+
+    private CoherenceFaultException WriteFault(string name, ArtifactKey key, OperationId operation, Exception ex) =>
+        NeverRan(ex) ? Unavailable(name, key, ex) : new OutcomeUnknownException(key, name, ex, operation);
+
+    // True when the failure shows the script did not run: the code could not be loaded, the command was
+    // never written to a socket, StackExchange.Redis refused it before sending, or the server refused it
+    // before running anything. A script refused at its first write (OOM, READONLY, MISCONF, NOREPLICAS
+    // on a script without flags) has written nothing: Redis checks those only before a script's first
+    // write, and the scripts write only after every check. Anything else after sending (connection lost,
+    // timeout, an error from inside a script) may have landed.
+    internal static bool NeverRan(Exception ex) => ex switch
+    {
+        RedisScripts.CodeNotLoadedException or RedisCommandException => true,
+        RedisConnectionException connection => connection.FailureType == ConnectionFailureType.UnableToResolvePhysicalConnection || NotSent(connection.CommandStatus),
+        RedisTimeoutException timeout => NotSent(timeout.Commandstatus),
+        RedisServerException server => RefusedBeforeRunning(server.Message),
+        _ => false,
+    };
+
+    private static bool NotSent(CommandStatus status) => status is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog;
+
+    private static readonly HashSet<string> RefusalsBeforeRunning = new(StringComparer.Ordinal)
+    {
+        "LOADING", "BUSY", "READONLY", "OOM", "MISCONF", "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN",
+        "CROSSSLOT", "MOVED", "ASK", "NOAUTH", "NOPERM", "WRONGPASS", "NOSCRIPT", "EXECABORT",
+    };
+
+    private static bool RefusedBeforeRunning(string message)
+    {
+        var space = message.IndexOf(' ', StringComparison.Ordinal);
+        var code = space < 0 ? message : message[..space];
+        return RefusalsBeforeRunning.Contains(code)
+            || message.StartsWith("ERR Function not found", StringComparison.OrdinalIgnoreCase)
+            || message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception ex)
+    {
+        var cause = ex is RedisScripts.CodeNotLoadedException { InnerException: { } load } ? load : ex;
+        var detail = cause.Message.Length <= 300 ? cause.Message : cause.Message[..297] + "...";
+        return new StoreUnavailableException(
+            name,
+            key,
+            $"{name}{(key is null ? string.Empty : $" on '{key}'")} failed at the Redis directory store ({Endpoints()}); nothing was applied, retry later. {cause.GetType().Name}: {detail}",
+            cause);
+    }
+
+    // The endpoints the connection was configured with (or discovered): host and port, never the password.
+    private string Endpoints()
+    {
+        try
+        {
+            var endpoints = _connection.GetEndPoints();
+            return endpoints.Length == 0 ? "no endpoint" : string.Join(", ", endpoints.Select(Format));
+        }
+        catch (ObjectDisposedException)
+        {
+            return "connection disposed";
+        }
+
+        static string Format(EndPoint endpoint) => endpoint switch
+        {
+            DnsEndPoint dns => dns.Host + ":" + dns.Port.ToString(CultureInfo.InvariantCulture),
+            _ => endpoint.ToString() ?? endpoint.GetType().Name,
+        };
     }
 
     // The scripts' CheckBatch errors: 'ACBATCH empty' and 'ACBATCH duplicate <member index>'.
