@@ -175,6 +175,9 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
+
+        // A malformed batch is refused before the write lock is taken (the rules check it again inside).
+        CoherenceRules.CheckBatch(members);
         return Run("CommitAll", cancellationToken, state =>
         {
             _tables.LoadAgent(state, agent);
