@@ -8,10 +8,12 @@ namespace AgentCoherence.Sqlite;
 /// <summary>
 /// The directory store in one SQLite file that several processes on one host share with no server.
 /// Every operation is one <c>BEGIN IMMEDIATE</c> transaction: it loads the records, holder entries and
-/// heartbeats it touches into a <see cref="DirectoryState"/>, applies the same
-/// <see cref="CoherenceRules"/> step the in-memory store applies, writes back what changed, and
-/// commits. SQLite's write lock makes the step atomic across processes; nothing of the protocol is
-/// re-implemented in SQL.
+/// heartbeats it touches (and, for a write with an <see cref="OperationId"/>, the agent's recorded
+/// operation with that id) into a <see cref="DirectoryState"/>, applies the same
+/// <see cref="CoherenceRules"/> step the in-memory store applies, writes back what changed (and the
+/// operation the rules recorded, trimming the agent's log), and commits. SQLite's write lock makes the
+/// step atomic across processes; nothing of the protocol is re-implemented in SQL. A retry with the
+/// same operation id gets the recorded result from any instance on the file, since the log is in it.
 /// </summary>
 /// <remarks>
 /// The file is opened in WAL mode with a busy timeout; an operation that finds the write lock taken
@@ -151,7 +153,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Acquire(state.State, agent, key, now, operation));
+        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => _rules.Acquire(state.State, agent, key, now, operation));
     }
 
     /// <inheritdoc />
@@ -159,7 +161,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals, operation));
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals, operation));
     }
 
     /// <inheritdoc />
@@ -167,7 +169,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key),
+        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key, operation),
             (state, now) => _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation));
     }
 
@@ -175,8 +177,12 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
+
+        // A malformed batch is refused before the write lock is taken (the rules check it again inside).
+        CoherenceRules.CheckBatch(members);
         return Run("CommitAll", cancellationToken, state =>
         {
+            _tables.LoadOperation(state, agent, operation);
             _tables.LoadAgent(state, agent);
             foreach (var member in members)
             {
@@ -191,7 +197,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Delete", cancellationToken, state => LoadOne(state, agent, key), (state, now) => expectedVersion is { } expected
+        return Run("Delete", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => expectedVersion is { } expected
             ? _rules.DeleteCas(state.State, agent, key, expected, now, _signals, operation)
             : _rules.Delete(state.State, agent, key, now, _signals, operation));
     }
@@ -200,7 +206,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Release", cancellationToken, state => LoadOne(state, agent, key), (state, _) => _rules.Release(state.State, agent, key, operation));
+        return Run("Release", cancellationToken, state => LoadOne(state, agent, key, operation), (state, _) => _rules.Release(state.State, agent, key, operation));
     }
 
     /// <inheritdoc />
@@ -214,7 +220,11 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
             }
 
             return state;
-        }, (state, _) => _rules.Forget(state.State, agent));
+        }, (state, _) =>
+        {
+            state.ForgetOperations(agent);
+            return _rules.Forget(state.State, agent);
+        });
 
     /// <inheritdoc />
     public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
@@ -296,8 +306,9 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         _connection.Dispose();
     }
 
-    private LoadedState LoadOne(LoadedState state, AgentId agent, ArtifactKey key)
+    private LoadedState LoadOne(LoadedState state, AgentId agent, ArtifactKey key, OperationId operation)
     {
+        _tables.LoadOperation(state, agent, operation);
         _tables.LoadAgent(state, agent);
         _tables.LoadRecord(state, key);
         return state;
