@@ -368,6 +368,11 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
     internal async ValueTask<IReadOnlyList<ArtifactView>> PublishBatchAsync(IReadOnlyList<BatchMember> members, Action<CommitAllResult>? effect, CancellationToken cancellationToken)
     {
+        if (members.Count > _client.Options.MaxBatchSize)
+        {
+            throw new CoherenceArgumentException(nameof(members), $"A publish holds 1 to {_client.Options.MaxBatchSize} members (got {members.Count}).");
+        }
+
         CoherenceRules.CheckBatch(members);
         var effects = effect is null ? null : EffectStore();
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
