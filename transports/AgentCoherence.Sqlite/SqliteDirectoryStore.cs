@@ -20,9 +20,11 @@ namespace AgentCoherence.Sqlite;
 /// waits up to <see cref="SqliteStoreOptions.BusyTimeout"/>, retries up to
 /// <see cref="SqliteStoreOptions.MaxBusyRetries"/> times, then throws <see cref="StoreBusyException"/>
 /// with nothing changed. One instance serializes its own callers (one connection); several instances,
-/// in one process or many, coordinate through the file.
+/// in one process or many, coordinate through the file. A side effect (<see cref="IAtomicEffectStore"/>) runs
+/// inside the transaction after the changes are written and before <c>COMMIT</c>; if it throws, the
+/// transaction rolls back.
 /// </remarks>
-public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncDisposable
+public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<InvalidationSignal> _signals = [];
@@ -262,6 +264,88 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         }, (state, _) => state.State.Records.GetValueOrDefault(key), write: false);
     }
 
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(effect);
+        var replay = false;
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.Commit(state.State, agent, key, content, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Succeeded && !replay)
+            {
+                AtomicEffectFailedException.Run("Commit", key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(effect);
+        var replay = false;
+        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key), (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Succeeded && !replay)
+            {
+                AtomicEffectFailedException.Run("CommitCas", key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(effect);
+        CoherenceRules.CheckBatch(members);
+        var replay = false;
+        return Run("CommitAll", cancellationToken, state =>
+        {
+            _tables.LoadAgent(state, agent);
+            foreach (var member in members)
+            {
+                _tables.LoadRecord(state, member.Key);
+            }
+
+            return state;
+        }, (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.CommitAll(state.State, agent, members, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Committed && !replay)
+            {
+                AtomicEffectFailedException.Run("CommitAll", members[0].Key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The effect runs inside a <c>BEGIN IMMEDIATE</c> transaction that writes nothing: every other process's writes wait for it.</remarks>
+    public ValueTask<T> InspectWithEffectAsync<T>(ArtifactKey key, Func<DirectoryRecord?, T> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(effect);
+        return Run("Inspect", cancellationToken, state =>
+        {
+            _tables.LoadRecord(state, key, DirectoryTables.Content.All);
+            return state;
+        }, (state, _) => AtomicEffectFailedException.Run("Inspect", key, effect, state.State.Records.GetValueOrDefault(key)?.Clone()));
+    }
+
     /// <summary>Closes the connection. Operations in flight finish first.</summary>
     public void Dispose()
     {
@@ -314,12 +398,18 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         return state;
     }
 
+    // A write the agent had applied before (a retry with the same id): the rules return the recorded
+    // result and the effect, which ran in the original step, must not run again.
+    private static bool IsReplay(LoadedState state, AgentId agent, OperationId operation) =>
+        state.State.Operations.Find(agent, operation) is not null;
+
     /// <summary>
     /// One operation: one transaction (write: BEGIN IMMEDIATE; else a read snapshot), load, apply the
-    /// rules, save what changed, commit. A busy database rolls the attempt back and tries again, up
-    /// to the configured bound.
+    /// rules, save what changed, run the caller's <paramref name="effect"/> (if any), commit. A busy
+    /// database rolls the attempt back and tries again, up to the configured bound; an effect that
+    /// throws rolls it back for good.
     /// </summary>
-    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, bool write = true)
+    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, bool write = true, Action<T>? effect = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -349,6 +439,9 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
                             _tables.Save(state);
                         }
 
+                        // Last before COMMIT, so no failure of ours can follow it; a failed COMMIT after it
+                        // is the caller's crash case (the effect happened, the step did not).
+                        effect?.Invoke(result);
                         Check(_commit.Run());
                         return result;
                     }
