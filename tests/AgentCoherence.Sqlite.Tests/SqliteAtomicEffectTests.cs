@@ -10,9 +10,6 @@ public sealed class SqliteAtomicEffectTests : AtomicEffectStoreConformanceTests
 {
     private readonly TempDirectory _directory = new();
 
-    // The operation log is not persisted yet (each step starts from an empty one), so replays are applied afresh.
-    protected override bool RemembersOperations => false;
-
     protected override Task<IAtomicEffectStore> CreateStore(FakeTimeProvider time) =>
         Task.FromResult<IAtomicEffectStore>(Open(time));
 

@@ -20,12 +20,6 @@ public abstract class AtomicEffectStoreConformanceTests : IAsyncLifetime
 
     protected IAtomicEffectStore Store { get; private set; } = null!;
 
-    /// <summary>
-    /// False for a store that does not yet keep the operations it applied across steps (a retry with the same
-    /// id is then applied afresh, and the replay test is skipped).
-    /// </summary>
-    protected virtual bool RemembersOperations => true;
-
     protected abstract Task<IAtomicEffectStore> CreateStore(FakeTimeProvider time);
 
     public virtual async Task InitializeAsync()
@@ -137,10 +131,9 @@ public abstract class AtomicEffectStoreConformanceTests : IAsyncLifetime
         AssertSameRecord(notes!, (await Store.InspectAsync(Notes))!);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task A_replayed_operation_returns_its_result_without_running_the_effect_again()
     {
-        Skip.IfNot(RemembersOperations, "This store does not keep applied operations across steps yet.");
         (await Store.CommitCasAsync(A, Plan, Text("v1"), 0)).Ok();
         var operation = OperationId.New();
         var ran = 0;

@@ -271,7 +271,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(effect);
         var replay = false;
-        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) =>
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) =>
         {
             replay = IsReplay(state, agent, operation);
             return _rules.Commit(state.State, agent, key, content, now, _signals, operation);
@@ -291,7 +291,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(effect);
         var replay = false;
-        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key), (state, now) =>
+        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) =>
         {
             replay = IsReplay(state, agent, operation);
             return _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation);
@@ -313,6 +313,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         var replay = false;
         return Run("CommitAll", cancellationToken, state =>
         {
+            _tables.LoadOperation(state, agent, operation);
             _tables.LoadAgent(state, agent);
             foreach (var member in members)
             {
