@@ -10,10 +10,12 @@ using StackExchange.Redis;
 // Redis CommitCas throughput beside its reference points, measured in one run on one server:
 //   raw EVALSHA     a trivial script ("return 1"), no keys, no arguments: one round trip, the ceiling
 //                   for any one-script operation;
-//   EVALSHA + args  the same trivial script sent CommitCas's 4 keys and 8 arguments (200-byte content):
+//   EVALSHA + args  the same trivial script sent CommitCas's 5 keys and 9 arguments (200-byte content):
 //                   what moving the operation's data costs before any script work;
 //   lock + SET      DistributedLock.Redis acquire, SET the value, release: the usual alternative.
 // Each worker owns one artifact (or key) and commits to it in a loop, so every operation succeeds.
+// Every CommitCas carries a fresh operation id, as CoherentAgent sends it, so the measured cost
+// includes the operation log (a lookup and a record per write).
 // Usage: dotnet run -c Release --project benchmarks/AgentCoherence.Benchmarks.Redis
 //          [-- --seconds 4.5] [--mode auto|functions|eval] [--pin]
 // --pin (Linux, needs taskset): this process on CPU 0, the redis-server on CPU 1, as when Redis runs
@@ -127,14 +129,15 @@ static void Pin(string pid, string cpu)
 }
 
 // The trivial script with the keys and arguments CommitCas sends (agent, time, mode, expected version,
-// store key, SHA-256 hex, size, content), so the difference to CommitCas is the script's own work.
+// store key, operation id, SHA-256 hex, size, content), so the difference to CommitCas is the script's
+// own work.
 static Func<Task> TrivialWithArgumentsLoop(IDatabase database, byte[] sha, int worker, string content)
 {
     var prefix = $"bench-{Guid.NewGuid():N}:";
-    RedisKey[] keys = [prefix + "agents", prefix + $"{{bench:doc-{worker}}}:rec", prefix + $"{{bench:doc-{worker}}}:holders", prefix + $"touched:agent-{worker}"];
+    RedisKey[] keys = [prefix + "agents", prefix + $"{{bench:doc-{worker}}}:rec", prefix + $"{{bench:doc-{worker}}}:holders", prefix + $"touched:agent-{worker}", prefix + $"ops:agent-{worker}"];
     var payload = ContentPayload.Create(Encoding.UTF8.GetBytes(content), 50);
     long version = 0;
-    return () => database.ScriptEvaluateAsync(sha, keys, [$"agent-{worker}", DateTimeOffset.UtcNow.UtcTicks.ToString("D19", CultureInfo.InvariantCulture), "c", (version++).ToString(CultureInfo.InvariantCulture), $"bench:doc-{worker}", payload.Hash, "50", payload.Bytes]);
+    return () => database.ScriptEvaluateAsync(sha, keys, [$"agent-{worker}", DateTimeOffset.UtcNow.UtcTicks.ToString("D19", CultureInfo.InvariantCulture), "c", (version++).ToString(CultureInfo.InvariantCulture), $"bench:doc-{worker}", OperationId.New().Value, payload.Hash, "50", payload.Bytes]);
 }
 
 static Func<Task> CommitCasLoop(IConnectionMultiplexer connection, int worker, string content, RedisScriptMode mode)
@@ -153,7 +156,7 @@ static Func<Task> CommitCasLoop(IConnectionMultiplexer connection, int worker, s
         }
 
         var payload = ContentPayload.Create(Encoding.UTF8.GetBytes(content), 50);
-        var result = await store.CommitCasAsync(agent, key, payload, version);
+        var result = await store.CommitCasAsync(agent, key, payload, version, OperationId.New());
         version = result.Succeeded ? result.Version : throw new InvalidOperationException($"CommitCas refused: {result.Refusal}");
     };
 }

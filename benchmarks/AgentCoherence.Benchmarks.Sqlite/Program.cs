@@ -18,12 +18,16 @@ var agent = new AgentId("bench");
 var rows = new List<Row>();
 
 await Sqlite("SQLite CommitCas, WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, CommitCas);
+
+// What a client sends: a fresh operation id per write, which the store records with the write.
+await Sqlite("SQLite CommitCas + operation id, WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, CommitCasWithIds);
 await Sqlite("SQLite CommitCas, WAL, synchronous=FULL", SqliteSynchronousMode.Full, CommitCas);
 if (Directory.Exists("/dev/shm"))
 {
     // The same file in memory (tmpfs): what the store costs when the disk and the page cache's
     // write-back are out of the picture. Not durable; for comparison only.
     await Sqlite("SQLite CommitCas, WAL, synchronous=NORMAL, file on tmpfs (/dev/shm)", SqliteSynchronousMode.Normal, CommitCas, "/dev/shm");
+    await Sqlite("SQLite CommitCas + operation id, WAL, synchronous=NORMAL, file on tmpfs (/dev/shm)", SqliteSynchronousMode.Normal, CommitCasWithIds, "/dev/shm");
 }
 
 await Sqlite("SQLite Read (1 KiB content), WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, (s, k) => Read(s, k, known: -1));
@@ -32,6 +36,7 @@ Raw("Raw Microsoft.Data.Sqlite: a CommitCas's statements without the store, sync
 var memory = new InMemoryDirectoryStore();
 await memory.RegisterAgentAsync(agent);
 await Measure("In-memory CommitCas (reference)", CommitCas(memory, ArtifactKey.Of("bench")));
+await Measure("In-memory CommitCas + operation id (reference)", CommitCasWithIds(memory, ArtifactKey.Of("bench-ids")));
 
 Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, SQLite {SqliteVersion()}, 1 KiB content, one caller, {rounds} rounds of {seconds:0.#} s");
 Console.WriteLine();
@@ -102,14 +107,18 @@ async Task Measure(string name, Func<Task<long>> batchOf100)
     rows.Add(new Row(name, perSecond[perSecond.Count / 2], perSecond[^1], cpuMicros[cpuMicros.Count / 2]));
 }
 
-Func<Task<long>> CommitCas(IDirectoryStore store, ArtifactKey key)
+Func<Task<long>> CommitCas(IDirectoryStore store, ArtifactKey key) => CommitCasLoop(store, key, withIds: false);
+
+Func<Task<long>> CommitCasWithIds(IDirectoryStore store, ArtifactKey key) => CommitCasLoop(store, key, withIds: true);
+
+Func<Task<long>> CommitCasLoop(IDirectoryStore store, ArtifactKey key, bool withIds)
 {
     long version = 0;
     return async () =>
     {
         for (var i = 0; i < 100; i++)
         {
-            var result = await store.CommitCasAsync(agent, key, payload, version);
+            var result = await store.CommitCasAsync(agent, key, payload, version, withIds ? OperationId.New() : default);
             version = result.Succeeded ? result.Version : throw new InvalidOperationException(result.Refusal!.ToString());
         }
 

@@ -4,8 +4,8 @@ namespace AgentCoherence.Benchmarks;
 
 /// <summary>
 /// What one delivered signal costs the recipient's accounting: formatting its compact text (which
-/// itself checks the 16-token budget with <c>o200k_base</c>) and counting that text's tokens. It
-/// explains most of the fan-out figure.
+/// itself checks the 16-token budget with <c>o200k_base</c> and <c>cl100k_base</c>) and counting that
+/// text's <c>o200k_base</c> tokens. It explains most of the fan-out figure.
 /// </summary>
 [MemoryDiagnoser]
 public class SignalBenchmarks

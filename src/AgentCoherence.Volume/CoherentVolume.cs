@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Volume.Internal;
 using Microsoft.Extensions.FileSystemGlobbing;
@@ -12,18 +13,24 @@ namespace AgentCoherence.Volume;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The store is the authority for versions; it records each version's SHA-256, and the file on disk
-/// holds the bytes. Every managed write runs under the artifact's write grant, held across the whole
-/// sequence: acquire the grant → check the disk still matches the recorded hash → replace the file
-/// atomically (temporary file, flush to disk, rename) → commit the hash → release. Only the grant
-/// holder ever replaces a managed file, so two writers can never both leave their content on disk
-/// with only one recorded; compare-and-set updates (<see cref="UpdateAsync(string, Func{string?, string}, CancellationToken)"/>)
-/// and multi-file publishes take the grants too (a publish in sorted path order, so publishers never deadlock).
+/// The store is the authority for versions; it records each version's SHA-256 and bytes, and the file on disk
+/// holds the bytes too. Files follow the store: every managed write runs under the artifact's write grant,
+/// held across the whole sequence: acquire the grant → check the disk still matches the recorded hash → stage
+/// the new content (a temporary file next to the target and an intent under <c>.coherence/intents/</c>, both
+/// flushed to disk) → one atomic store step that checks the grant and the fence, commits the hash and, only
+/// when it accepts, renames the temporary file over the target → release. The rename happens inside that
+/// step (the in-memory store's lock, SQLite's <c>BEGIN IMMEDIATE</c> transaction, before <c>COMMIT</c>), so a
+/// writer whose grant was reclaimed while it stalled is refused <see cref="StaleEpochException"/> and never
+/// touches the file. Compare-and-set writes, <see cref="UpdateAsync(string, Func{string?, string}, CancellationToken)"/>
+/// and multi-file publishes take the grants too (a publish in sorted path order, so publishers never deadlock);
+/// a publish renames every file inside its one batch step, and puts back the ones already renamed when a rename fails.
 /// </para>
 /// <para>
-/// A writer that crashes between the rename and the commit leaves a whole new file whose hash the
-/// store does not know: the next read or write reports it as a foreign edit, never overwrites it, and
-/// the crashed writer's grant is reclaimed by the sweep after the heartbeat timeout.
+/// A writer that dies between the rename and the commit leaves a file whose hash differs from the record and
+/// equals its intent's: the next read or write recognises that leftover (inside a store step that keeps every
+/// writer out) and puts the committed bytes back. Any other difference is a foreign edit, reported and never
+/// overwritten. The store must run effects inside its steps (<see cref="IAtomicEffectStore"/>: the in-memory
+/// and SQLite stores); a store that cannot, such as Redis, is refused when the volume opens.
 /// </para>
 /// </remarks>
 /// <example>
@@ -46,17 +53,21 @@ public sealed class CoherentVolume : IAsyncDisposable
 
     private readonly CoherenceClient _client;
     private readonly CoherentAgent _agent;
+    private readonly IAtomicEffectStore _effects;
     private readonly SqliteDirectoryStore? _ownedStore;
     private readonly VolumePaths _paths;
+    private readonly WriteIntents _intents;
     private readonly Matcher _managed;
     private readonly VolumeOptions _options;
     private int _disposed;
 
-    private CoherentVolume(VolumePaths paths, AgentId agentId, VolumeOptions options, IDirectoryStore store, SqliteDirectoryStore? ownedStore)
+    private CoherentVolume(VolumePaths paths, AgentId agentId, VolumeOptions options, IAtomicEffectStore store, SqliteDirectoryStore? ownedStore)
     {
         _paths = paths;
         _options = options;
         _ownedStore = ownedStore;
+        _effects = store;
+        _intents = new WriteIntents(paths.StateDirectory);
         _managed = CreateMatcher(options.Managed);
 
         // Signals are hints for caches: the volume always re-validates with the store, and the store's
@@ -74,6 +85,9 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>The directory store.</summary>
     public IDirectoryStore Store => _client.Store;
 
+    /// <summary>Test hook: runs after a write staged its files and before the store step that renames them.</summary>
+    internal Action? BeforeStoreStep { get; set; }
+
     /// <summary>
     /// Opens a volume over an existing directory. Each process (and each agent in it) opens its own
     /// volume with a distinct <paramref name="agentId"/>.
@@ -83,6 +97,7 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <param name="options">Managed globs and the store; nothing is managed when null.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="UnsupportedStoreException"><see cref="VolumeOptions.Store"/> cannot run effects inside its atomic steps (the Redis store).</exception>
     public static ValueTask<CoherentVolume> OpenAsync(string root, string agentId, VolumeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
@@ -96,11 +111,16 @@ public sealed class CoherentVolume : IAsyncDisposable
         var id = new AgentId(agentId);
         var paths = new VolumePaths(root);
         SqliteDirectoryStore? owned = null;
-        var store = options.Store;
-        if (store is null)
+        IAtomicEffectStore store;
+        if (options.Store is null)
         {
             owned = OpenDefaultStore(paths.StateDirectory);
             store = owned;
+        }
+        else
+        {
+            // Files follow the store only when the rename happens inside the store's atomic step.
+            store = options.Store as IAtomicEffectStore ?? throw new UnsupportedStoreException(options.Store.GetType());
         }
 
         try
@@ -165,13 +185,16 @@ public sealed class CoherentVolume : IAsyncDisposable
     public ValueTask<VolumeFile> ReacquireAsync(string path, CancellationToken cancellationToken = default) => ReadAsync(path, cancellationToken);
 
     /// <summary>
-    /// Writes a file. A managed file is written under the write grant (acquire, check the disk, replace the
-    /// file atomically, commit, release) and is refused, with nothing written, when this agent's view is
-    /// stale. An unmanaged file is replaced atomically with no coherence.
+    /// Writes a file. A managed file is written under the write grant (acquire, check the disk, stage the
+    /// content, commit and rename the file in one atomic store step, release) and is refused, with nothing
+    /// written, when this agent's view is stale or its grant was reclaimed. An unmanaged file is replaced
+    /// atomically with no coherence.
     /// </summary>
     /// <exception cref="StaleViewException">A peer committed since this agent last read the file: reacquire, re-derive, write again.</exception>
+    /// <exception cref="StaleEpochException">This agent's grant was reclaimed while it wrote (it stalled past the sweep's limits); nothing was written.</exception>
     /// <exception cref="HeldByOtherException">A peer is writing the file right now; retry.</exception>
     /// <exception cref="ForeignEditException">The file on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="IOException">The file could not be written; nothing was committed.</exception>
     /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
     public async ValueTask<VolumeFile> WriteAsync(string path, string content, CancellationToken cancellationToken = default)
     {
@@ -188,8 +211,8 @@ public sealed class CoherentVolume : IAsyncDisposable
         var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         await using (grant.ConfigureAwait(false))
         {
-            await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
-            return await ReplaceAndCommitAsync(resolved, grant, content, cancellationToken).ConfigureAwait(false);
+            var disk = await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+            return await CommitUnderGrantAsync(resolved, disk, grant, content, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -198,13 +221,16 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <paramref name="expectedVersion"/> (0 creates a file that never existed; a deleted file's tombstone
     /// version re-creates it). The expected version is the guard, so no prior read is needed. Runs under the
     /// write grant like <see cref="WriteAsync"/>: refresh the view, acquire, check the version and the disk,
-    /// replace the file atomically, commit, release. Nothing is written when it is refused.
+    /// stage the content, commit and rename the file in one atomic store step, release. Nothing is written
+    /// when it is refused.
     /// </summary>
     /// <exception cref="VersionConflictException">The file moved past <paramref name="expectedVersion"/>: re-read, merge, retry.</exception>
     /// <exception cref="ExpectedVersionAheadException"><paramref name="expectedVersion"/> is newer than the file: it did not come from a read.</exception>
     /// <exception cref="HeldByOtherException">A peer is writing the file right now; retry.</exception>
     /// <exception cref="StaleViewException">A peer committed between the refresh and the grant; retry.</exception>
+    /// <exception cref="StaleEpochException">This agent's grant was reclaimed while it wrote; nothing was written.</exception>
     /// <exception cref="ForeignEditException">The file on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="IOException">The file could not be written; nothing was committed.</exception>
     /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
     /// <exception cref="ArgumentException">The path is not managed, or <paramref name="expectedVersion"/> is negative.</exception>
     public async ValueTask<VolumeFile> WriteCasAsync(string path, string content, long expectedVersion, CancellationToken cancellationToken = default)
@@ -225,27 +251,33 @@ public sealed class CoherentVolume : IAsyncDisposable
             if ((record?.Version ?? 0) != expectedVersion)
             {
                 // The store renders the verdict (VersionConflict or ExpectedVersionAhead, with its data); it
-                // cannot land, because the version cannot move while the grant is held.
-                await _agent.WriteCasAsync(key, content, expectedVersion, cancellationToken).ConfigureAwait(false);
-                throw new InvalidOperationException($"The store accepted expected version v{expectedVersion} of '{resolved.Name}' while the volume saw v{record?.Version ?? 0}.");
+                // cannot land, because the version cannot move while the grant is held (and if it did, the
+                // effect undoes it).
+                var seen = record?.Version ?? 0;
+                await UnwrapEffectFailureAsync(_agent.WriteCasAsync(key, _agent.Payload(content), expectedVersion, _ => throw Impossible(resolved.Name, expectedVersion, seen), cancellationToken)).ConfigureAwait(false);
+                throw Impossible(resolved.Name, expectedVersion, seen);
             }
 
-            await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
-            AtomicFile.Replace(resolved.FullPath, AtomicFile.Utf8.GetBytes(content));
-            var view = await _agent.WriteCasAsync(key, content, expectedVersion, cancellationToken).ConfigureAwait(false);
-            return new VolumeFile(resolved.Name, content, view.Version);
+            var disk = await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+            return await CommitFileAsync(
+                resolved,
+                disk,
+                content,
+                async (payload, effect) => (await _agent.WriteCasAsync(key, payload, expectedVersion, effect, cancellationToken).ConfigureAwait(false)).Version).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// Read-modify-write of a managed file: read, take the grant, compute <paramref name="update"/> from the
-    /// file's content (null when it does not exist), replace the file, commit, release. Retries with
-    /// jittered back-off while peers hold the file or commit first, for up to <see cref="VolumeOptions.UpdateTimeout"/>.
-    /// The function may run more than once and must be free of side effects.
+    /// file's content (null when it does not exist), then commit and rename the file in one atomic store step,
+    /// release. Retries with jittered back-off while peers hold the file or commit first, for up to
+    /// <see cref="VolumeOptions.UpdateTimeout"/>. The function may run more than once and must be free of side effects.
     /// </summary>
     /// <exception cref="HeldByOtherException">Peers kept the file busy through the whole timeout (the last refusal).</exception>
     /// <exception cref="StaleViewException">Peers kept committing first through the whole timeout (the last refusal).</exception>
+    /// <exception cref="StaleEpochException">This agent's grant was reclaimed while <paramref name="update"/> ran (it stalled past the sweep's limits); nothing was written.</exception>
     /// <exception cref="ForeignEditException">The file on disk differs from the recorded version.</exception>
+    /// <exception cref="IOException">The file could not be written; nothing was committed.</exception>
     /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
     /// <exception cref="ArgumentException">The path is not managed.</exception>
     public async ValueTask<VolumeFile> UpdateAsync(string path, Func<string?, string> update, CancellationToken cancellationToken = default)
@@ -271,9 +303,9 @@ public sealed class CoherentVolume : IAsyncDisposable
                 var grant = await _agent.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
                 await using (grant.ConfigureAwait(false))
                 {
-                    var current = await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
-                    var next = update(current is null ? null : AtomicFile.Utf8.GetString(current));
-                    return await ReplaceAndCommitAsync(resolved, grant, next, cancellationToken).ConfigureAwait(false);
+                    var disk = await CheckDiskUnderGrantAsync(resolved, key, cancellationToken).ConfigureAwait(false);
+                    var next = update(disk.Bytes is null ? null : AtomicFile.Utf8.GetString(disk.Bytes));
+                    return await CommitUnderGrantAsync(resolved, disk, grant, next, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (CoherenceException ex) when (ex is HeldByOtherException or StaleViewException
@@ -286,13 +318,15 @@ public sealed class CoherentVolume : IAsyncDisposable
 
     /// <summary>
     /// Lands several managed files all or none: takes every grant (in sorted path order), checks each
-    /// file's expected version and disk content, replaces the files, then commits them in one atomic
-    /// store step. The expected versions are the guard: no prior read is needed.
+    /// file's expected version and disk content, stages every file, then commits them and renames every
+    /// file in one atomic store step. A rename that fails puts back the files already renamed and the step
+    /// is undone. The expected versions are the guard: no prior read is needed.
     /// </summary>
-    /// <exception cref="BatchConflictException">A member's expected version is not current; nothing was written.</exception>
+    /// <exception cref="BatchConflictException">A member's expected version is not current, or this agent's grants were reclaimed while it published; nothing was written.</exception>
     /// <exception cref="StaleViewException">A peer committed a member between the refresh and the grant; nothing was written, retry.</exception>
     /// <exception cref="HeldByOtherException">A peer is writing a member; nothing was written.</exception>
     /// <exception cref="ForeignEditException">A member on disk differs from the recorded version; nothing was written.</exception>
+    /// <exception cref="IOException">A member could not be written; nothing was written or committed.</exception>
     /// <exception cref="UnsafePathException">A path escapes the root or points into <c>.coherence/</c>.</exception>
     /// <exception cref="ArgumentException">A path is not managed, or appears twice.</exception>
     public async ValueTask<IReadOnlyList<VolumeFile>> PublishAsync(IEnumerable<VolumePublishItem> items, CancellationToken cancellationToken = default)
@@ -327,33 +361,40 @@ public sealed class CoherentVolume : IAsyncDisposable
 
             // While every grant is held no version can move, so this check stays true until the commit.
             var versionsMatch = true;
+            var disks = new Dictionary<string, DiskState>(StringComparer.Ordinal);
             foreach (var member in sorted)
             {
                 var record = await _client.Store.InspectAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
                 versionsMatch &= (record?.Version ?? 0) == member.Item.ExpectedVersion;
-                await CheckDiskUnderGrantAsync(member.Path, Key(member.Path), cancellationToken).ConfigureAwait(false);
+                disks[member.Path.Name] = await CheckDiskUnderGrantAsync(member.Path, Key(member.Path), cancellationToken).ConfigureAwait(false);
             }
 
-            var publish = members.Select(m => new PublishItem(Key(m.Path), m.Item.Content, m.Item.ExpectedVersion)).ToList();
-            if (versionsMatch)
-            {
-                foreach (var member in sorted)
-                {
-                    AtomicFile.Replace(member.Path.FullPath, AtomicFile.Utf8.GetBytes(member.Item.Content));
-                }
-            }
-
-            // On a mismatch the store renders the verdict (a typed per-member conflict report); it cannot
-            // land, because versions cannot move while the grants are held.
-            var views = await _agent.PublishAsync(publish, cancellationToken).ConfigureAwait(false);
+            var batch = members.Select(m => new BatchMember(Key(m.Path), _agent.Payload(m.Item.Content), m.Item.ExpectedVersion)).ToList();
             if (!versionsMatch)
             {
-                foreach (var member in sorted)
-                {
-                    AtomicFile.Replace(member.Path.FullPath, AtomicFile.Utf8.GetBytes(member.Item.Content));
-                }
+                // The store renders the verdict (a typed per-member conflict report); it cannot land, because
+                // versions cannot move while the grants are held (and if it did, the effect undoes it).
+                await UnwrapEffectFailureAsync(_agent.PublishBatchAsync(batch, _ => throw new InvalidOperationException("The store accepted a publish whose expected versions the volume saw as stale."), cancellationToken)).ConfigureAwait(false);
+                throw new InvalidOperationException("The store accepted a publish whose expected versions the volume saw as stale.");
             }
 
+            var payloads = batch.ToDictionary(b => b.Key.Name, b => b.Content, StringComparer.Ordinal);
+            var staged = new List<StagedFile>(sorted.Count);
+            try
+            {
+                foreach (var member in sorted)
+                {
+                    var payload = payloads[member.Path.Name];
+                    staged.Add(StagedFile.Stage(member.Path, payload.Bytes, payload.Hash, disks[member.Path.Name], _intents));
+                }
+            }
+            catch
+            {
+                staged.ForEach(s => s.Done());
+                throw;
+            }
+
+            var views = await StepAsync(staged, effect => _agent.PublishBatchAsync(batch, _ => effect(), cancellationToken)).ConfigureAwait(false);
             return members.Select((m, i) => new VolumeFile(m.Path.Name, m.Item.Content, views[i].Version)).ToList();
         }
         finally
@@ -501,6 +542,11 @@ public sealed class CoherentVolume : IAsyncDisposable
                     throw;
                 }
 
+                if (await TryRepairAsync(path, key, AtomicFile.Hash(untracked), cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 if (missing.TombstoneVersion != 0)
                 {
                     throw new ForeignEditException(path.Name, null, AtomicFile.Hash(untracked));
@@ -517,8 +563,14 @@ public sealed class CoherentVolume : IAsyncDisposable
                 return new VolumeFile(path.Name, AtomicFile.Utf8.GetString(disk!), view.Version);
             }
 
-            // A peer's write may be in flight (file replaced, commit not yet landed) or may have landed
-            // between the two reads: wait while the store shows either, then report what remains.
+            // A writer that died between its rename and its commit: put the committed bytes back, read again.
+            if (await TryRepairAsync(path, key, actual, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            // A peer's write may have landed between the two reads, or be in its step (file renamed, commit not
+            // yet visible to this process's snapshot): wait while the store shows either, then report what remains.
             var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
             // The wait restarts whenever the store moved, so a busy file is not mistaken for a foreign edit.
             var peerActive = record is not null && (record.Version != view.Version || (record.GrantHolder is { } holder && holder != _agent.Id));
@@ -550,22 +602,210 @@ public sealed class CoherentVolume : IAsyncDisposable
         }
     }
 
-    /// <summary>Under the grant: the disk must hold exactly the recorded version. Returns the disk's bytes.</summary>
-    private async ValueTask<byte[]?> CheckDiskUnderGrantAsync(ResolvedPath path, ArtifactKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Under the grant: the disk must hold exactly the recorded version (a writer's crash leftover is put back
+    /// first). Returns the disk's bytes with the version and hash they match.
+    /// </summary>
+    private async ValueTask<DiskState> CheckDiskUnderGrantAsync(ResolvedPath path, ArtifactKey key, CancellationToken cancellationToken)
     {
-        var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
-        var expected = record is { Exists: true } ? record.ContentHash : null;
-        var disk = AtomicFile.TryRead(path.FullPath);
-        var actual = AtomicFile.Hash(disk);
-        return actual == expected ? disk : throw new ForeignEditException(path.Name, expected, actual);
+        for (var repaired = false; ; repaired = true)
+        {
+            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            var expected = record is { Exists: true } ? record.ContentHash : null;
+            var disk = AtomicFile.TryRead(path.FullPath);
+            var actual = AtomicFile.Hash(disk);
+            if (actual == expected)
+            {
+                return new DiskState(disk, record?.Version ?? 0, expected);
+            }
+
+            if (repaired || !await TryRepairAsync(path, key, actual, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ForeignEditException(path.Name, expected, actual);
+            }
+        }
     }
 
-    private static async ValueTask<VolumeFile> ReplaceAndCommitAsync(ResolvedPath path, CoherenceGrant grant, string content, CancellationToken cancellationToken)
+    private ValueTask<VolumeFile> CommitUnderGrantAsync(ResolvedPath path, DiskState disk, CoherenceGrant grant, string content, CancellationToken cancellationToken) =>
+        CommitFileAsync(path, disk, content, (payload, effect) => grant.CommitAsync(payload, effect, cancellationToken));
+
+    /// <summary>One managed file: staged, then committed and renamed into place in one store step.</summary>
+    private async ValueTask<VolumeFile> CommitFileAsync(ResolvedPath path, DiskState disk, string content, Func<ContentPayload, Action<WriteResult>, ValueTask<long>> commit)
     {
-        AtomicFile.Replace(path.FullPath, AtomicFile.Utf8.GetBytes(content));
-        var version = await grant.CommitAsync(content, cancellationToken).ConfigureAwait(false);
+        var payload = _agent.Payload(content);
+        var staged = StagedFile.Stage(path, payload.Bytes, payload.Hash, disk, _intents);
+        var version = await StepAsync([staged], effect => commit(payload, _ => effect())).ConfigureAwait(false);
         return new VolumeFile(path.Name, content, version);
     }
+
+    /// <summary>
+    /// Runs the store step that renames the staged files (in order) when the store accepts; a rename that fails
+    /// puts back the ones before it, and the step is undone. Afterwards the intents are settled: done when the
+    /// step landed or the disk is known to be as before; otherwise a file left ahead of the store is put back.
+    /// </summary>
+    private async ValueTask<T> StepAsync<T>(List<StagedFile> staged, Func<Action, ValueTask<T>> step)
+    {
+        T result;
+        try
+        {
+            BeforeStoreStep?.Invoke();
+            result = await UnwrapEffectFailureAsync(step(() => ApplyAll(staged))).ConfigureAwait(false);
+        }
+        catch
+        {
+            await SettleAsync(staged).ConfigureAwait(false);
+            throw;
+        }
+
+        staged.ForEach(s => s.Done());
+        return result;
+    }
+
+    // Inside the store's step: every rename, or none.
+    private static void ApplyAll(List<StagedFile> staged)
+    {
+        var applied = 0;
+        try
+        {
+            foreach (var file in staged)
+            {
+                file.Apply();
+                applied++;
+            }
+        }
+        catch
+        {
+            for (var i = applied - 1; i >= 0; i--)
+            {
+                try
+                {
+                    staged[i].Undo();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The step is undone anyway; the file left ahead of the store keeps its intent and is put back
+                    // from the committed bytes (SettleAsync, or the next read).
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a step that did not land (refused, undone, or of unknown outcome): a file the disk holds ahead of
+    /// the store (renamed by an attempt whose commit failed, or not put back by an undo) is repaired from the
+    /// committed bytes; every other intent is done. A repair that cannot run now leaves its intent for the next
+    /// read or write.
+    /// </summary>
+    private async ValueTask SettleAsync(List<StagedFile> staged)
+    {
+        foreach (var file in staged)
+        {
+            file.DeleteTemp();
+            if (Directory.Exists(file.Target.FullPath))
+            {
+                // Something else took the path (the rename's failure): nothing of this write is there.
+                file.Done();
+                continue;
+            }
+
+            try
+            {
+                var actual = AtomicFile.Hash(AtomicFile.TryRead(file.Target.FullPath));
+                if (actual != file.Hash || actual == file.Before.Hash
+                    || await TryRepairAsync(file.Target, Key(file.Target), actual, CancellationToken.None).ConfigureAwait(false))
+                {
+                    file.Done();
+                }
+            }
+            catch (Exception ex) when (ex is CoherenceFaultException or AtomicEffectFailedException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // Unreadable now, or the store is out of reach: left for the next read or write of the file.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A file whose hash (<paramref name="actual"/>) differs from the record may be what a writer left when it
+    /// died between renaming the file into place and committing. Inside a store step that keeps every writer out
+    /// (so no writer is between its rename and its commit), the difference is checked again and, when a pending
+    /// intent explains it (its new hash is on disk, its base version is still the store's), the committed bytes
+    /// are put back. True when the disk now matches the store; false for a foreign edit.
+    /// </summary>
+    private async ValueTask<bool> TryRepairAsync(ResolvedPath path, ArtifactKey key, string? actual, CancellationToken cancellationToken)
+    {
+        // Cheap first look, outside the step: with no intent naming what is on disk, it is a foreign edit.
+        if (actual is null || !_intents.Pending(path.Name).Any(i => i.NewHash == actual))
+        {
+            return false;
+        }
+
+        return await _effects.InspectWithEffectAsync(key, record => RepairInsideStep(path, record), cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool RepairInsideStep(ResolvedPath path, DirectoryRecord? record)
+    {
+        var expected = record is { Exists: true } ? record.ContentHash : null;
+        var version = record?.Version ?? 0;
+        var actual = AtomicFile.Hash(AtomicFile.TryRead(path.FullPath));
+        var pending = _intents.Pending(path.Name);
+
+        // Intents built on an older version are finished: their write landed, or was refused.
+        foreach (var stale in pending.Where(i => i.BaseVersion < version))
+        {
+            WriteIntents.Remove(stale);
+        }
+
+        if (actual == expected)
+        {
+            return true;
+        }
+
+        var leftover = pending.FirstOrDefault(i => i.NewHash == actual && i.BaseVersion == version && i.BaseHash == expected);
+        if (leftover is null)
+        {
+            return false;
+        }
+
+        if (expected is null)
+        {
+            File.Delete(path.FullPath);
+        }
+        else if (record!.Content is { } committed && AtomicFile.Hash(committed) == expected)
+        {
+            AtomicFile.Replace(path.FullPath, committed);
+        }
+        else
+        {
+            // The store holds only the hash: there is nothing to put back.
+            return false;
+        }
+
+        foreach (var intent in pending.Where(i => i.BaseVersion == version && i.NewHash == actual))
+        {
+            WriteIntents.Remove(intent);
+        }
+
+        return true;
+    }
+
+    /// <summary>An effect that failed inside the store's step reaches the caller as what the effect threw (an <see cref="IOException"/>, say).</summary>
+    private static async ValueTask<T> UnwrapEffectFailureAsync<T>(ValueTask<T> step)
+    {
+        try
+        {
+            return await step.ConfigureAwait(false);
+        }
+        catch (AtomicEffectFailedException failed) when (failed.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+    }
+
+    private static InvalidOperationException Impossible(string path, long expectedVersion, long seen) =>
+        new($"The store accepted expected version v{expectedVersion} of '{path}' while the volume saw v{seen}.");
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
 }

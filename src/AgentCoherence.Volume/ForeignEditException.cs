@@ -2,8 +2,9 @@ namespace AgentCoherence.Volume;
 
 /// <summary>
 /// A managed file on disk differs from the version the store recorded: someone edited, created or
-/// deleted it behind the volume's back (or a writer crashed between replacing the file and committing).
-/// The volume never overwrites it silently; adopt it with <see cref="CoherentVolume.AdoptAsync"/> or restore it by hand.
+/// deleted it behind the volume's back. (What a volume writer leaves when it dies between renaming the file
+/// and committing is recognised by its recorded intent and put back, not reported.) The volume never
+/// overwrites a foreign edit; adopt it with <see cref="CoherentVolume.AdoptAsync"/> or restore it by hand.
 /// </summary>
 public sealed class ForeignEditException : Exception
 {

@@ -11,7 +11,10 @@ public sealed class VolumeOptions
 
     /// <summary>
     /// The directory store. Null (the default): a SQLite store at <c>&lt;root&gt;/.coherence/directory.db</c>,
-    /// owned and disposed by the volume. Pass a shared store (Redis, say) to span hosts; the caller disposes it.
+    /// owned and disposed by the volume, shared by every process on the host. A store passed here is disposed
+    /// by the caller and must run effects inside its atomic steps (<see cref="IAtomicEffectStore"/>: an
+    /// <see cref="InMemoryDirectoryStore"/> shared by the agents of one process, or a <c>SqliteDirectoryStore</c>);
+    /// any other (Redis) is refused with <see cref="UnsupportedStoreException"/>.
     /// </summary>
     public IDirectoryStore? Store { get; init; }
 
@@ -22,8 +25,9 @@ public sealed class VolumeOptions
     public TimeSpan UpdateTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a read waits for a peer's write in flight (file replaced, commit not yet landed) before
-    /// reporting the difference between disk and store as a <see cref="ForeignEditException"/>.
+    /// How long a read waits for a peer's write in flight (file renamed inside the peer's store step, its commit
+    /// not yet visible to this reader) before reporting the difference between disk and store as a
+    /// <see cref="ForeignEditException"/>.
     /// </summary>
     public TimeSpan InFlightWait { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -23,6 +23,13 @@ internal sealed class RefusingDirectoryStore(IDirectoryStore inner) : Delegating
     public override ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
         Intercept(key, () => Inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken), cancellationToken);
 
+    // The volume commits through the effect variants (the rename runs inside the store's step).
+    public override ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        Intercept(key, () => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken), cancellationToken);
+
+    public override ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        Intercept(key, () => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken), cancellationToken);
+
     private async ValueTask<WriteResult> Intercept(ArtifactKey key, Func<ValueTask<WriteResult>> commit, CancellationToken cancellationToken)
     {
         if (NextCommitThrows is { } exception)

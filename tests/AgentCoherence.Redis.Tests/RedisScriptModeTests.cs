@@ -102,8 +102,10 @@ public sealed class RedisScriptModeTests(RedisFixture redis)
             Assert.Equal(1, (await auto.CommitCasAsync(agent, key, Text("v1"), 0)).Ok());
 
             var functions = new RedisDirectoryStore(limited, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = RedisScriptMode.Functions });
-            var refused = await Assert.ThrowsAsync<RedisServerException>(async () => await functions.RegisterAgentAsync(agent));
+            var refused = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await functions.RegisterAgentAsync(agent));
             Assert.Contains("NOPERM", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("NOPERM", Assert.IsType<RedisServerException>(refused.InnerException).Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, refused.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -35,6 +35,36 @@ public sealed class RedisStoreTests(RedisFixture redis)
     }
 
     [SkippableFact]
+    public async Task The_operation_log_is_one_hash_per_agent_that_stays_bounded_and_goes_with_forget()
+    {
+        var prefix = RedisFixture.NewPrefix();
+        var store = redis.NewStore(TimeProvider.System, prefix);
+        AgentId alice = "alice";
+        var key = new ArtifactKey("team", "plan.md");
+        await store.RegisterAgentAsync(alice);
+        (await store.AcquireAsync(alice, key, new OperationId("first"))).Ok();
+        var db = redis.Connection.GetDatabase();
+        RedisKey ops = prefix + "ops:alice";
+        Assert.Equal(RedisType.Hash, await db.KeyTypeAsync(ops));
+        Assert.Equal("1", (string?)await db.HashGetAsync(ops, "#"));
+        Assert.StartsWith("1\n", (string?)await db.HashGetAsync(ops, "first"), StringComparison.Ordinal);
+
+        // No id, or a refusal: nothing recorded.
+        (await store.CommitAsync(alice, key, Text("v1"))).Ok();
+        (await store.CommitCasAsync(alice, key, Text("x"), 0, new OperationId("refused"))).Refused(RefusalReason.VersionConflict);
+        Assert.Equal(2, await db.HashLengthAsync(ops));
+
+        for (var i = 0; i < 300; i++)
+        {
+            (await store.CommitAsync(alice, key, Text($"c{i}"), new OperationId($"op-{i}"))).Ok();
+            Assert.InRange(await db.HashLengthAsync(ops), 2, (2 * OperationLog.KeptPerAgent) + 1);
+        }
+
+        Assert.True(await store.ForgetAsync(alice));
+        Assert.False(await db.KeyExistsAsync(ops));
+    }
+
+    [SkippableFact]
     public async Task Content_is_stored_binary_safe()
     {
         var store = redis.NewStore(TimeProvider.System);

@@ -11,12 +11,16 @@ public sealed class SqliteStoreTests : IDisposable
     private static readonly AgentId A = new("alice");
     private static readonly AgentId B = new("bob");
     private static readonly ArtifactKey Plan = new("team", "plans/plan.md");
+    private static readonly ArtifactKey Notes = new("team", "plans/notes.md");
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _directory.Dispose();
 
     private SqliteDirectoryStore Open() => new(new SqliteStoreOptions { Path = _directory.File("store.db") }, _time);
+
+    private static async Task<string> Snapshot(SqliteDirectoryStore store) =>
+        StoreDifferentialTests.Describe(await store.InspectAsync(Plan)) + " || " + StoreDifferentialTests.Describe(await store.InspectAsync(Notes));
 
     [Fact]
     public async Task State_survives_closing_and_reopening_the_store_exactly()
@@ -91,5 +95,50 @@ public sealed class SqliteStoreTests : IDisposable
         var read = await store.ReadAsync(A, Plan);
         Assert.Equal(bytes, read.Content);
         Assert.Equal(Encoding.UTF8.GetBytes(ContentPayload.HashHex(bytes)), Encoding.UTF8.GetBytes(read.ContentHash!));
+    }
+
+    [Fact]
+    public async Task A_batch_naming_one_artifact_twice_is_refused_with_nothing_changed_and_the_write_lock_released()
+    {
+        var op = new OperationId("batch-1");
+        await using var store = Open();
+        await store.RegisterAgentAsync(A);
+        await store.RegisterAgentAsync(B);
+        (await store.CommitCasAsync(A, Plan, StoreTestExtensions.Text("v1"), 0)).Ok();
+        await store.ReadAsync(B, Plan);
+        var before = await Snapshot(store);
+        BatchMember[] twice = [
+            new BatchMember(Plan, StoreTestExtensions.Text("a"), 1),
+            new BatchMember(Notes, StoreTestExtensions.Text("n"), 0),
+            new BatchMember(Plan, StoreTestExtensions.Text("b"), 1),
+        ];
+
+        var error = await Assert.ThrowsAsync<CoherenceArgumentException>(async () => await store.CommitAllAsync(A, twice, op));
+        Assert.Contains("same artifact twice", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await Snapshot(store));
+
+        // No transaction was left open: another connection takes the write lock at once.
+        await using (var other = new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("store.db"), BusyTimeout = TimeSpan.FromMilliseconds(50), MaxBusyRetries = 0 }, _time))
+        {
+            Assert.Equal(2, (await other.CommitCasAsync(B, Plan, StoreTestExtensions.Text("v2 by bob"), 1)).Ok());
+        }
+
+        // The id was not recorded: a valid batch with it applies.
+        var valid = await store.CommitAllAsync(A, [new BatchMember(Plan, StoreTestExtensions.Text("a"), 2), new BatchMember(Notes, StoreTestExtensions.Text("n"), 0)], op);
+        Assert.True(valid.Committed);
+        Assert.Equal([3L, 1L], valid.Versions);
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_null_member_is_refused_with_the_librarys_argument_error_not_a_NullReferenceException()
+    {
+        await using var store = Open();
+        await store.RegisterAgentAsync(A);
+        (await store.CommitCasAsync(A, Plan, StoreTestExtensions.Text("v1"), 0)).Ok();
+        var before = await Snapshot(store);
+        var error = await Assert.ThrowsAsync<CoherenceArgumentException>(async () =>
+            await store.CommitAllAsync(A, [new BatchMember(Plan, StoreTestExtensions.Text("a"), 1), null!]));
+        Assert.Contains("Member 1 is null", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await Snapshot(store));
     }
 }

@@ -8,6 +8,7 @@ using AgentCoherence.Sqlite;
 //   hold <db> <agent> <key>                  reads and acquires <key>, prints HELD v<version>, waits for a line on stdin, commits under the grant, prints COMMIT <Ok|reason>
 //   reclaim <db> <agent> <key> <timeoutMs>   sweeps with a heartbeat timeout of <timeoutMs> until <key> is reclaimed (prints RECLAIMED <agent> <trigger> <epoch>), then reads and CAS-commits (prints COMMITTED v<version>)
 //   churn <db> <agent> <key> <bytes>         commits ever-larger counters as <bytes>-byte blobs forever; prints V <version> after each commit
+//   cas <db> <agent> <storeKey> <expected> <op> <text>   one CommitCas with operation id <op>; prints CAS Ok v<version> signals <recipient:kind:v:e:issuer:key>... or CAS <reason>
 var command = args.Length > 0 ? args[0] : "";
 var store = args.Length > 1 ? Open(args[1]) : null;
 try
@@ -18,6 +19,7 @@ try
         "hold" => await Hold(store!, new AgentId(args[2]), ArtifactKey.Of(args[3])),
         "reclaim" => await Reclaim(store!, new AgentId(args[2]), ArtifactKey.Of(args[3]), TimeSpan.FromMilliseconds(int.Parse(args[4], CultureInfo.InvariantCulture))),
         "churn" => await Churn(store!, new AgentId(args[2]), ArtifactKey.Of(args[3]), int.Parse(args[4], CultureInfo.InvariantCulture)),
+        "cas" => await Cas(store!, new AgentId(args[2]), ArtifactKey.FromStoreKey(args[3]), long.Parse(args[4], CultureInfo.InvariantCulture), new OperationId(args[5]), args[6]),
         _ => Usage(),
     };
 }
@@ -31,7 +33,7 @@ static SqliteDirectoryStore Open(string path) =>
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: increment|hold|reclaim|churn <db> ...");
+    Console.Error.WriteLine("usage: increment|hold|reclaim|churn|cas <db> ...");
     return 2;
 }
 
@@ -118,6 +120,15 @@ static async Task<int> Reclaim(SqliteDirectoryStore store, AgentId agent, Artifa
 
     Console.WriteLine("NOT RECLAIMED");
     return 1;
+}
+
+static async Task<int> Cas(SqliteDirectoryStore store, AgentId agent, ArtifactKey key, long expected, OperationId operation, string text)
+{
+    await store.RegisterAgentAsync(agent);
+    var result = await store.CommitCasAsync(agent, key, Text(text), expected, operation);
+    var signals = result.Signals.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Recipient}:{s.Kind}:v{s.NewVersion}:e{s.OwnerEpoch}:{s.Issuer}:{s.Key.StoreKey}"));
+    Console.WriteLine(result.Succeeded ? string.Create(CultureInfo.InvariantCulture, $"CAS Ok v{result.Version} signals {string.Join(' ', signals)}") : $"CAS {result.Refusal!.Reason}");
+    return 0;
 }
 
 static async Task<int> Churn(SqliteDirectoryStore store, AgentId agent, ArtifactKey key, int bytes)

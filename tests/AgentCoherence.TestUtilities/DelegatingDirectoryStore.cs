@@ -2,9 +2,10 @@ namespace AgentCoherence.Testing;
 
 /// <summary>
 /// A store that forwards every operation to <see cref="Inner"/>: the base of test doubles that
-/// override only the operations they interfere with.
+/// override only the operations they interfere with. The <see cref="IAtomicEffectStore"/> operations
+/// forward too, and throw <see cref="NotSupportedException"/> when the inner store has none.
 /// </summary>
-public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IDirectoryStore
+public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicEffectStore
 {
     /// <summary>The store every call goes to unless overridden.</summary>
     protected IDirectoryStore Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
@@ -32,4 +33,16 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IDirecto
     public virtual ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => Inner.SweepAsync(policy, cancellationToken);
 
     public virtual ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => Inner.InspectAsync(key, cancellationToken);
+
+    public virtual ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken);
+
+    public virtual ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken);
+
+    public virtual ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken);
+
+    public virtual ValueTask<T> InspectWithEffectAsync<T>(ArtifactKey key, Func<DirectoryRecord?, T> effect, CancellationToken cancellationToken = default) => InnerEffects.InspectWithEffectAsync(key, effect, cancellationToken);
+
+    /// <summary>The inner store's effect operations.</summary>
+    protected IAtomicEffectStore InnerEffects =>
+        Inner as IAtomicEffectStore ?? throw new NotSupportedException($"{Inner.GetType().Name} runs no side effects inside its steps.");
 }

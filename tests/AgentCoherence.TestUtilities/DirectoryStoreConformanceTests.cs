@@ -8,7 +8,7 @@ namespace AgentCoherence.Testing;
 /// The behaviour every directory store must show, operation by operation and refusal by refusal.
 /// Each store's test project inherits this class and supplies <see cref="CreateStore"/>.
 /// </summary>
-public abstract class DirectoryStoreConformanceTests : IAsyncLifetime
+public abstract partial class DirectoryStoreConformanceTests : IAsyncLifetime
 {
     protected static readonly AgentId A = new("alice");
     protected static readonly AgentId B = new("bob");

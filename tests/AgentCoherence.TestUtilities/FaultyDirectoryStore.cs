@@ -113,6 +113,16 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
     public override ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
         Faulted(key, "Release", operation, () => Inner.ReleaseAsync(agent, key, operation, cancellationToken));
 
+    // The effect variants take the same faults as the plain writes of the same name.
+    public override ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Commit", operation, () => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken));
+
+    public override ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        Faulted(key, "CommitCas", operation, () => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken));
+
+    public override ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default) =>
+        Faulted(members.Count > 0 ? members[0].Key : new ArtifactKey("#", "#"), "CommitAll", operation, () => InnerEffects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken));
+
     private async ValueTask RunGap()
     {
         var gap = InTheGap;

@@ -8,7 +8,10 @@ namespace AgentCoherence.Testing;
 /// Randomized differential test: the same seeded operation sequence is applied to the in-memory store
 /// (the reference, which runs <see cref="CoherenceRules"/> directly) and to the store under test; every
 /// result and every record must be identical after every step. This is what keeps a store's own
-/// implementation of the rules (SQL, Lua) from drifting.
+/// implementation of the rules (SQL, Lua) from drifting. Writes carry operation ids: mostly fresh,
+/// sometimes none, and sometimes one the agent used before (recent enough to be recorded, or old
+/// enough to have left the log of <see cref="OperationLog.KeptPerAgent"/>, or one that was refused),
+/// so replays, fresh checks and the log's bound are compared too; some batches name an artifact twice.
 /// </summary>
 public abstract class StoreDifferentialTests
 {
@@ -40,6 +43,29 @@ public abstract class StoreDifferentialTests
 
             var random = new Random(seed);
             var counter = 0;
+            var history = Agents.ToDictionary(a => a, _ => new List<OperationId>());
+
+            // 70 % a fresh id, 10 % none, 20 % one of the agent's last 80 ids (some of those past the
+            // log's 64, some refused and never recorded).
+            OperationId NextOperation(AgentId agent)
+            {
+                var roll = random.Next(10);
+                var used = history[agent];
+                if (roll == 0)
+                {
+                    return default;
+                }
+
+                if (roll <= 2 && used.Count > 0)
+                {
+                    return used[used.Count - 1 - random.Next(Math.Min(used.Count, 80))];
+                }
+
+                var fresh = new OperationId($"op{used.Count}-{agent}");
+                used.Add(fresh);
+                return fresh;
+            }
+
             for (var step = 0; step < Operations; step++)
             {
                 var agent = Agents[random.Next(Agents.Length)];
@@ -59,38 +85,49 @@ public abstract class StoreDifferentialTests
                         right = Describe(await store.ReadAsync(agent, key, known));
                         break;
                     case < 32:
-                        label = $"{agent} Acquire {key}";
-                        left = Describe(await reference.AcquireAsync(agent, key));
-                        right = Describe(await store.AcquireAsync(agent, key));
+                        var acquireOp = NextOperation(agent);
+                        label = $"{agent} Acquire {key} op={acquireOp}";
+                        left = Describe(await reference.AcquireAsync(agent, key, acquireOp));
+                        right = Describe(await store.AcquireAsync(agent, key, acquireOp));
                         break;
                     case < 44:
-                        label = $"{agent} Commit {key}";
-                        left = Describe(await reference.CommitAsync(agent, key, payload));
-                        right = Describe(await store.CommitAsync(agent, key, payload));
+                        var commitOp = NextOperation(agent);
+                        label = $"{agent} Commit {key} op={commitOp}";
+                        left = Describe(await reference.CommitAsync(agent, key, payload, commitOp));
+                        right = Describe(await store.CommitAsync(agent, key, payload, commitOp));
                         break;
                     case < 60:
-                        label = $"{agent} CommitCas {key} expected={expected}";
-                        left = Describe(await reference.CommitCasAsync(agent, key, payload, expected));
-                        right = Describe(await store.CommitCasAsync(agent, key, payload, expected));
+                        var casOp = NextOperation(agent);
+                        label = $"{agent} CommitCas {key} expected={expected} op={casOp}";
+                        left = Describe(await reference.CommitCasAsync(agent, key, payload, expected, casOp));
+                        right = Describe(await store.CommitCasAsync(agent, key, payload, expected, casOp));
                         break;
                     case < 64:
                         var other = Keys[(Array.IndexOf(Keys, key) + 1) % Keys.Length];
                         var otherVersion = (await reference.InspectAsync(other))?.Version ?? 0;
-                        BatchMember[] members = [new(key, payload, expected), new(other, payload, Math.Max(0, otherVersion - random.Next(2)))];
-                        label = $"{agent} CommitAll {key}@{expected} {other}@{members[1].ExpectedVersion}";
-                        left = Describe(await reference.CommitAllAsync(agent, members));
-                        right = Describe(await store.CommitAllAsync(agent, members));
+                        List<BatchMember> members = [new(key, payload, expected), new(other, payload, Math.Max(0, otherVersion - random.Next(2)))];
+                        if (random.Next(8) == 0)
+                        {
+                            members.Add(new BatchMember(key, payload, expected));
+                        }
+
+                        var batchOp = NextOperation(agent);
+                        label = $"{agent} CommitAll {key}@{expected} {other}@{members[1].ExpectedVersion}{(members.Count > 2 ? $" {key} again" : string.Empty)} op={batchOp}";
+                        left = await Outcome(async () => Describe(await reference.CommitAllAsync(agent, members, batchOp)));
+                        right = await Outcome(async () => Describe(await store.CommitAllAsync(agent, members, batchOp)));
                         break;
                     case < 70:
                         long? deleteExpected = random.Next(2) == 0 ? null : expected;
-                        label = $"{agent} Delete {key} expected={deleteExpected}";
-                        left = Describe(await reference.DeleteAsync(agent, key, deleteExpected));
-                        right = Describe(await store.DeleteAsync(agent, key, deleteExpected));
+                        var deleteOp = NextOperation(agent);
+                        label = $"{agent} Delete {key} expected={deleteExpected} op={deleteOp}";
+                        left = Describe(await reference.DeleteAsync(agent, key, deleteExpected, deleteOp));
+                        right = Describe(await store.DeleteAsync(agent, key, deleteExpected, deleteOp));
                         break;
                     case < 78:
-                        label = $"{agent} Release {key}";
-                        left = (await reference.ReleaseAsync(agent, key)).ToString();
-                        right = (await store.ReleaseAsync(agent, key)).ToString();
+                        var releaseOp = NextOperation(agent);
+                        label = $"{agent} Release {key} op={releaseOp}";
+                        left = (await reference.ReleaseAsync(agent, key, releaseOp)).ToString();
+                        right = (await store.ReleaseAsync(agent, key, releaseOp)).ToString();
                         break;
                     case < 86:
                         label = $"{agent} Heartbeat";
@@ -165,7 +202,7 @@ public abstract class StoreDifferentialTests
         : $"{refusal.Reason} cur={refusal.CurrentVersion} caller={refusal.CallerVersion} holder={refusal.Holder} since={refusal.HolderSince:O} re={refusal.ReadEpoch} oe={refusal.OwnerEpoch} reclaim={refusal.Reclaim?.TriggerName} tomb={refusal.IsTombstone}";
 
     private static string Describe(ReadResult result) =>
-        $"{Describe(result.Refusal)} v{result.Version} inc={result.ContentIncluded} content={(result.Content is null ? "-" : Encoding.UTF8.GetString(result.Content))} hash={result.ContentHash} size={result.SizeTokens} writer={result.LastWriter} at={result.CommittedAt:O}";
+        $"{Describe(result.Refusal)} v{result.Version} epoch={result.OwnerEpoch} inc={result.ContentIncluded} content={(result.Content is null ? "-" : Encoding.UTF8.GetString(result.Content))} hash={result.ContentHash} size={result.SizeTokens} writer={result.LastWriter} at={result.CommittedAt:O}";
 
     private static string Describe(WriteResult result) =>
         $"{Describe(result.Refusal)} v{result.Version} signals=[{string.Join(",", result.Signals.Select(Describe))}]";
@@ -176,5 +213,18 @@ public abstract class StoreDifferentialTests
     private static string Describe(SweepResult result) =>
         $"reclaimed=[{string.Join(",", result.Reclaimed.Select(r => $"{r.Key}/{r.Agent}/{r.Info.TriggerName}/{r.Info.Epoch}"))}] pruned={result.PrunedEntries} signals=[{string.Join(",", result.Signals.Select(Describe))}]";
 
-    private static string Describe(InvalidationSignal s) => $"{s.Key}->{s.Recipient}:{s.Kind}@{s.NewVersion} by {s.Issuer}";
+    private static string Describe(InvalidationSignal s) => $"{s.Key}->{s.Recipient}:{s.Kind}@{s.NewVersion}#{s.OwnerEpoch} by {s.Issuer}";
+
+    // A batch the rules refuse as an invalid argument must be refused the same way (type, parameter, message).
+    private static async Task<string> Outcome(Func<Task<string>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (CoherenceArgumentException ex)
+        {
+            return $"{nameof(CoherenceArgumentException)}({ex.ParamName}): {ex.Message}";
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using StackExchange.Redis;
 
 namespace AgentCoherence.Redis;
@@ -12,9 +13,15 @@ namespace AgentCoherence.Redis;
 /// scripts, so every host and every test controls it.
 /// </summary>
 /// <remarks>
-/// A write whose connection fails mid-flight (connection lost, timeout) throws
-/// <see cref="OutcomeUnknownException"/>: it landed once or not at all; re-read to tell. Cancellation
-/// is honoured before a command is sent; a command already sent is never abandoned.
+/// Exactly-once writes: each write script looks its <see cref="OperationId"/> up in the agent's
+/// operation log before anything else and records a success in the same script, as
+/// <see cref="CoherenceRules"/> does. Failures are the library's own types, never a StackExchange.Redis
+/// exception: a write that may have been sent (connection lost with the command in flight, a timeout
+/// after sending, an error from inside a script) throws <see cref="OutcomeUnknownException"/> with its
+/// operation id (retry it with that id to learn the outcome); every other failure, and a write known not
+/// to have run (not sent, or refused by the server before running: LOADING, BUSY, READONLY, OOM, ...),
+/// throws <see cref="StoreUnavailableException"/> naming the operation and the Redis endpoints.
+/// Cancellation is honoured before a command is sent; a command already sent is never abandoned.
 /// </remarks>
 public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
 {
@@ -69,14 +76,14 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     public async ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await RunAsync(RedisScripts.Register, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
+        await RunAsync("RegisterAgent", null, RedisScripts.Register, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await RunAsync(RedisScripts.Heartbeat, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
+        var result = await RunAsync("Heartbeat", null, RedisScripts.Heartbeat, [_keys.Agents], [agent.Value, Now()]).ConfigureAwait(false);
         return (long)result == 1 ? null : new Refusal(RefusalReason.UnknownAgent, UnknownAgentKey, 0) { Agent = agent };
     }
 
@@ -86,6 +93,8 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var reply = (RedisResult[])(await RunAsync(
+            "Read",
+            key,
             RedisScripts.Read,
             [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent)],
             [agent.Value, knownVersion.ToString(CultureInfo.InvariantCulture), key.StoreKey]).ConfigureAwait(false))!;
@@ -106,6 +115,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             SizeTokens = (int)Replies.Long(reply[5]),
             LastWriter = Replies.Agent(reply[6]),
             CommittedAt = Replies.Time(reply[7]),
+            OwnerEpoch = Replies.Long(reply[8]),
         };
     }
 
@@ -114,13 +124,14 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = (RedisResult[])(await RunWriteAsync(
+        var reply = await RunWriteAsync(
             "Acquire",
             key,
+            operation,
             RedisScripts.Acquire,
-            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent), _keys.Granted],
-            [agent.Value, Now(), key.StoreKey]).ConfigureAwait(false))!;
-        return Replies.Write(reply, key, agent, SignalKind.Commit);
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent), _keys.Granted, _keys.Ops(agent)],
+            [agent.Value, Now(), key.StoreKey, Op(operation)]).ConfigureAwait(false);
+        return Replies.Write(reply, key, agent);
     }
 
     /// <inheritdoc />
@@ -128,7 +139,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return CommitUnderGrantAsync("Commit", agent, key, content, cancellationToken);
+        return CommitUnderGrantAsync("Commit", agent, key, content, operation, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -136,42 +147,41 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return CommitCasCoreAsync("CommitCas", agent, key, content, expectedVersion, cancellationToken);
+        return CommitCasCoreAsync("CommitCas", agent, key, content, expectedVersion, operation, cancellationToken);
     }
 
     /// <inheritdoc />
     /// <remarks>
     /// One script over every member's keys. On Redis Cluster all keys must be in one slot, which the
-    /// hash tag the Cluster rule puts in <see cref="RedisStoreOptions.KeyPrefix"/> guarantees.
-    /// Members must name distinct artifacts.
+    /// hash tag the Cluster rule puts in <see cref="RedisStoreOptions.KeyPrefix"/> guarantees. The script
+    /// checks the batch's shape first (<see cref="CoherenceRules.CheckBatch"/>: a member, no artifact
+    /// twice) and reports it as the same <see cref="CoherenceArgumentException"/>; only a null member,
+    /// which cannot be sent, is refused here.
     /// </remarks>
     public async ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
         cancellationToken.ThrowIfCancellationRequested();
-        if (members.Count == 0)
-        {
-            return new CommitAllResult([], [], []);
-        }
-
-        var keys = new RedisKey[2 + (2 * members.Count)];
-        var args = new RedisValue[2 + (5 * members.Count)];
+        var keys = new RedisKey[3 + (2 * members.Count)];
+        var args = new RedisValue[3 + (5 * members.Count)];
         keys[0] = _keys.Agents;
         keys[1] = _keys.Touched(agent);
+        keys[2] = _keys.Ops(agent);
         args[0] = agent.Value;
         args[1] = Now();
-        var distinct = new HashSet<ArtifactKey>();
+        args[2] = Op(operation);
         for (var i = 0; i < members.Count; i++)
         {
-            var member = members[i] ?? throw new CoherenceArgumentException(nameof(members), $"Member {i} is null.");
-            if (!distinct.Add(member.Key))
+            var member = members[i];
+            if (member is null)
             {
-                throw new CoherenceArgumentException(nameof(members), $"A batch must not name the same artifact twice ('{member.Key}').");
+                CoherenceRules.CheckBatch(members);
+                throw new CoherenceArgumentException(nameof(members), $"Member {i} is null.");
             }
 
-            keys[2 + (2 * i)] = _keys.Record(member.Key);
-            keys[3 + (2 * i)] = _keys.Holders(member.Key);
-            var at = 2 + (5 * i);
+            keys[3 + (2 * i)] = _keys.Record(member.Key);
+            keys[4 + (2 * i)] = _keys.Holders(member.Key);
+            var at = 3 + (5 * i);
             args[at] = member.Key.StoreKey;
             args[at + 1] = member.ExpectedVersion.ToString(CultureInfo.InvariantCulture);
             args[at + 2] = member.Content.Hash;
@@ -179,30 +189,22 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             args[at + 4] = member.Content.Bytes;
         }
 
-        var reply = (RedisResult[])(await RunWriteAsync("CommitAll", members[0].Key, RedisScripts.CommitAll, keys, args).ConfigureAwait(false))!;
-        var refusalReplies = (RedisResult[])reply[0]!;
-        var versionReplies = (RedisResult[])reply[1]!;
-        var signalReplies = (RedisResult[])reply[2]!;
-        var refusals = new Refusal?[members.Count];
-        var versions = new long[members.Count];
-        for (var i = 0; i < members.Count; i++)
+        var key = members.Count > 0 ? members[0].Key : UnknownAgentKey;
+        RedisResult reply;
+        try
         {
-            refusals[i] = Replies.Refusal(refusalReplies[i], members[i].Key, agent);
-            versions[i] = Replies.Long(versionReplies[i]);
+            reply = await _scripts.RunAsync(_database, RedisScripts.CommitAll, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith(BatchError, StringComparison.Ordinal))
+        {
+            throw InvalidBatch(ex.Message, members);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw WriteFault("CommitAll", key, operation, ex);
         }
 
-        var signals = new InvalidationSignal[signalReplies.Length / 2];
-        for (var i = 0; i < signals.Length; i++)
-        {
-            var member = (int)Replies.Long(signalReplies[2 * i]);
-            signals[i] = new InvalidationSignal(members[member].Key, versions[member], agent, SignalKind.Commit, Replies.Agent(signalReplies[(2 * i) + 1])!.Value);
-        }
-
-        // The script lists the members in order, each member's peers in hash order; the rules' order
-        // within a member is by agent (ordinal).
-        Replies.SortByRecipientWithinRuns(signals);
-
-        return new CommitAllResult(refusals, versions, signals);
+        return Replies.CommitAll(reply, members, agent);
     }
 
     /// <inheritdoc />
@@ -210,8 +212,8 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         return expectedVersion is { } expected
-            ? CommitCasCoreAsync("Delete", agent, key, null, expected, cancellationToken)
-            : CommitUnderGrantAsync("Delete", agent, key, null, cancellationToken);
+            ? CommitCasCoreAsync("Delete", agent, key, null, expected, operation, cancellationToken)
+            : CommitUnderGrantAsync("Delete", agent, key, null, operation, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -219,15 +221,23 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await RunWriteAsync("Release", key, RedisScripts.Release, [_keys.Holders(key), _keys.Granted], [agent.Value, key.StoreKey]).ConfigureAwait(false);
-        return (long)result == 1;
+        var result = await RunWriteAsync(
+            "Release",
+            key,
+            operation,
+            RedisScripts.Release,
+            [_keys.Holders(key), _keys.Granted, _keys.Ops(agent)],
+            [agent.Value, key.StoreKey, Op(operation)]).ConfigureAwait(false);
+
+        // 1 released, 0 held no grant, a recorded text: the operation had been applied.
+        return result.Resp2Type != ResultType.Integer || (long)result == 1;
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await RunAsync(RedisScripts.Forget, [_keys.Agents, _keys.Touched(agent), _keys.Granted], [agent.Value, _keys.Prefix]).ConfigureAwait(false);
+        var result = await RunAsync("Forget", null, RedisScripts.Forget, [_keys.Agents, _keys.Touched(agent), _keys.Granted, _keys.Ops(agent)], [agent.Value, _keys.Prefix]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
@@ -251,7 +261,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             prune ? "1" : "0",
             prune ? Threshold(now, policy.PruneSilentAfter!.Value) : string.Empty,
         ];
-        var reply = (RedisResult[])(await RunAsync(RedisScripts.Sweep, [_keys.Agents, _keys.Granted], args).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RunAsync("Sweep", null, RedisScripts.Sweep, [_keys.Agents, _keys.Granted], args).ConfigureAwait(false))!;
         var flat = (RedisResult[])reply[0]!;
         var reclaimed = new List<Reclamation>(flat.Length / 5);
         var signals = new List<InvalidationSignal>(flat.Length / 5);
@@ -260,8 +270,9 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             var key = ArtifactKey.FromStoreKey((string)flat[i]!);
             var holder = Replies.Agent(flat[i + 1])!.Value;
             var trigger = (string?)flat[i + 2] == "heartbeat" ? ReclaimTrigger.Heartbeat : ReclaimTrigger.MaxHold;
-            reclaimed.Add(new Reclamation(key, holder, new ReclaimInfo(trigger, now, Replies.Long(flat[i + 3]))));
-            signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder));
+            var epoch = Replies.Long(flat[i + 3]);
+            reclaimed.Add(new Reclamation(key, holder, new ReclaimInfo(trigger, now, epoch)));
+            signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder, epoch));
         }
 
         return new SweepResult(reclaimed, (int)Replies.Long(reply[1]), signals);
@@ -272,7 +283,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await RunAsync(RedisScripts.Inspect, [_keys.Record(key), _keys.Holders(key)], []).ConfigureAwait(false);
+        var result = await RunAsync("Inspect", key, RedisScripts.Inspect, [_keys.Record(key), _keys.Holders(key)], []).ConfigureAwait(false);
         return result.IsNull ? null : Replies.Record(key, (RedisResult[])result!);
     }
 
@@ -303,48 +314,159 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
 
     private string Now() => Ticks(_time.GetUtcNow());
 
-    private async ValueTask<WriteResult> CommitUnderGrantAsync(string operation, AgentId agent, ArtifactKey key, ContentPayload? content, CancellationToken cancellationToken)
+    // The script's text of an operation id: '' for none.
+    private static string Op(OperationId operation) => operation.Value ?? string.Empty;
+
+    private async ValueTask<WriteResult> CommitUnderGrantAsync(string name, AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = (RedisResult[])(await RunWriteAsync(
-            operation,
+        var reply = await RunWriteAsync(
+            name,
             key,
+            operation,
             RedisScripts.Commit,
-            [_keys.Agents, _keys.Record(key), _keys.Holders(key)],
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Ops(agent)],
             content is null
-                ? [agent.Value, Now(), "d"]
-                : [agent.Value, Now(), "c", content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false))!;
-        return Replies.Write(reply, key, agent, content is null ? SignalKind.Delete : SignalKind.Commit);
+                ? [agent.Value, Now(), "d", Op(operation), key.StoreKey]
+                : [agent.Value, Now(), "c", Op(operation), key.StoreKey, content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false);
+        return Replies.Write(reply, key, agent);
     }
 
-    private async ValueTask<WriteResult> CommitCasCoreAsync(string operation, AgentId agent, ArtifactKey key, ContentPayload? content, long expectedVersion, CancellationToken cancellationToken)
+    private async ValueTask<WriteResult> CommitCasCoreAsync(string name, AgentId agent, ArtifactKey key, ContentPayload? content, long expectedVersion, OperationId operation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var expected = expectedVersion.ToString(CultureInfo.InvariantCulture);
-        var reply = (RedisResult[])(await RunWriteAsync(
-            operation,
+        var reply = await RunWriteAsync(
+            name,
             key,
+            operation,
             RedisScripts.CommitCas,
-            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent)],
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent), _keys.Ops(agent)],
             content is null
-                ? [agent.Value, Now(), "d", expected, key.StoreKey]
-                : [agent.Value, Now(), "c", expected, key.StoreKey, content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false))!;
-        return Replies.Write(reply, key, agent, content is null ? SignalKind.Delete : SignalKind.Commit);
+                ? [agent.Value, Now(), "d", expected, key.StoreKey, Op(operation)]
+                : [agent.Value, Now(), "c", expected, key.StoreKey, Op(operation), content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false);
+        return Replies.Write(reply, key, agent);
     }
 
-    private Task<RedisResult> RunAsync(RedisScripts.Script script, RedisKey[] keys, RedisValue[] args) =>
-        _scripts.RunAsync(_database, script, keys, args);
-
-    // The connection failed while the script may have been sent: it ran once or not at all.
-    private async Task<RedisResult> RunWriteAsync(string operation, ArtifactKey key, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
+    // A call that is safe to repeat (or, for Read, whose effect is idempotent): any failure is StoreUnavailable.
+    private async Task<RedisResult> RunAsync(string name, ArtifactKey? key, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
     {
         try
         {
             return await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
-            throw new OutcomeUnknownException(key, operation, ex);
+            throw Unavailable(name, key, ex);
         }
+    }
+
+    // A write: OutcomeUnknown (with its id) unless the failure shows it never ran.
+    private async Task<RedisResult> RunWriteAsync(string name, ArtifactKey key, OperationId operation, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw WriteFault(name, key, operation, ex);
+        }
+    }
+
+    // Everything the client library (or loading the code) can throw; a disposed connection and
+    // cancellation stay as they are.
+    private static bool IsStoreFailure(Exception ex) => ex is not (ObjectDisposedException or OperationCanceledException);
+
+    private CoherenceFaultException WriteFault(string name, ArtifactKey key, OperationId operation, Exception ex) =>
+        NeverRan(ex) ? Unavailable(name, key, ex) : new OutcomeUnknownException(key, name, ex, operation);
+
+    // True when the failure shows the script did not run: the code could not be loaded, the command was
+    // never written to a socket, StackExchange.Redis refused it before sending, or the server refused it
+    // before running anything. A script refused at its first write (OOM, READONLY, MISCONF, NOREPLICAS
+    // on a script without flags) has written nothing: Redis checks those only before a script's first
+    // write, and the scripts write only after every check. Anything else after sending (connection lost,
+    // timeout, an error from inside a script) may have landed.
+    internal static bool NeverRan(Exception ex) => ex switch
+    {
+        RedisScripts.CodeNotLoadedException or RedisCommandException => true,
+        RedisConnectionException connection => connection.FailureType == ConnectionFailureType.UnableToResolvePhysicalConnection || NotSent(connection.CommandStatus),
+        RedisTimeoutException timeout => NotSent(timeout.Commandstatus),
+        RedisServerException server => RefusedBeforeRunning(server.Message),
+        _ => false,
+    };
+
+    private static bool NotSent(CommandStatus status) => status is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog;
+
+    private static readonly HashSet<string> RefusalsBeforeRunning = new(StringComparer.Ordinal)
+    {
+        "LOADING", "BUSY", "READONLY", "OOM", "MISCONF", "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN",
+        "CROSSSLOT", "MOVED", "ASK", "NOAUTH", "NOPERM", "WRONGPASS", "NOSCRIPT", "EXECABORT",
+    };
+
+    private static bool RefusedBeforeRunning(string message)
+    {
+        var space = message.IndexOf(' ', StringComparison.Ordinal);
+        var code = space < 0 ? message : message[..space];
+        return RefusalsBeforeRunning.Contains(code)
+            || message.StartsWith("ERR Function not found", StringComparison.OrdinalIgnoreCase)
+            || message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception ex)
+    {
+        var cause = ex is RedisScripts.CodeNotLoadedException { InnerException: { } load } ? load : ex;
+        var detail = cause.Message.Length <= 300 ? cause.Message : cause.Message[..297] + "...";
+        return new StoreUnavailableException(
+            name,
+            key,
+            $"{name}{(key is null ? string.Empty : $" on '{key}'")} failed at the Redis directory store ({Endpoints()}); nothing was applied, retry later. {cause.GetType().Name}: {detail}",
+            cause);
+    }
+
+    // The endpoints the connection was configured with (or discovered): host and port, never the password.
+    private string Endpoints()
+    {
+        try
+        {
+            var endpoints = _connection.GetEndPoints();
+            return endpoints.Length == 0 ? "no endpoint" : string.Join(", ", endpoints.Select(Format));
+        }
+        catch (ObjectDisposedException)
+        {
+            return "connection disposed";
+        }
+
+        static string Format(EndPoint endpoint) => endpoint switch
+        {
+            DnsEndPoint dns => dns.Host + ":" + dns.Port.ToString(CultureInfo.InvariantCulture),
+            _ => endpoint.ToString() ?? endpoint.GetType().Name,
+        };
+    }
+
+    // The scripts' CheckBatch errors: 'ACBATCH empty' and 'ACBATCH duplicate <member index>'.
+    private const string BatchError = "ACBATCH ";
+
+    private static CoherenceArgumentException InvalidBatch(string error, IReadOnlyList<BatchMember> members)
+    {
+        const string Duplicate = BatchError + "duplicate ";
+        if (error.StartsWith(Duplicate, StringComparison.Ordinal)
+            && int.TryParse(error.AsSpan(Duplicate.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            && index < members.Count)
+        {
+            return CoherenceRules.DuplicateMember(members[index].Key);
+        }
+
+        // Empty: the rules' own exception for the same batch.
+        try
+        {
+            CoherenceRules.CheckBatch(members);
+        }
+        catch (CoherenceArgumentException rules)
+        {
+            return rules;
+        }
+
+        return new CoherenceArgumentException(nameof(members), error);
     }
 }

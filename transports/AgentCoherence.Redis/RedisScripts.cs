@@ -78,9 +78,21 @@ internal sealed class RedisScripts
         : _requested;
 
     /// <summary>Runs a script (as a function or by SHA), loading the code first when this instance has not yet, and again when the server lost it.</summary>
+    /// <exception cref="CodeNotLoadedException">Loading the code failed: the script was not sent.</exception>
     public async Task<RedisResult> RunAsync(IDatabaseAsync database, Script script, RedisKey[] keys, RedisValue[] args)
     {
-        await (_loaded ??= LoadAllAsync()).ConfigureAwait(false);
+        var loading = _loaded ??= LoadAllAsync();
+        try
+        {
+            await loading.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ObjectDisposedException)
+        {
+            // Let the next call try again instead of caching the failure.
+            _ = Interlocked.CompareExchange(ref _loaded, null, loading);
+            throw new CodeNotLoadedException(ex);
+        }
+
         try
         {
             return await RunLoadedAsync(database, script, keys, args).ConfigureAwait(false);
@@ -88,7 +100,15 @@ internal sealed class RedisScripts
         catch (RedisServerException ex) when (IsCodeMissing(ex))
         {
             Interlocked.Increment(ref _reloads);
-            await LoadAllAsync().ConfigureAwait(false);
+            try
+            {
+                await LoadAllAsync().ConfigureAwait(false);
+            }
+            catch (Exception load) when (load is not ObjectDisposedException)
+            {
+                throw new CodeNotLoadedException(load);
+            }
+
             return await RunLoadedAsync(database, script, keys, args).ConfigureAwait(false);
         }
     }
@@ -121,46 +141,37 @@ internal sealed class RedisScripts
 
     private async Task LoadAllAsync()
     {
-        try
+        var primaries = new List<IServer>();
+        foreach (var endpoint in _connection.GetEndPoints())
         {
-            var primaries = new List<IServer>();
-            foreach (var endpoint in _connection.GetEndPoints())
+            var server = _connection.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica)
             {
-                var server = _connection.GetServer(endpoint);
-                if (!server.IsConnected || server.IsReplica)
-                {
-                    continue;
-                }
-
-                if (server.ServerType == ServerType.Cluster && !RedisKeys.HasHashTag(_keyPrefix))
-                {
-                    throw new InvalidOperationException(
-                        $"Redis Cluster needs a hash tag in AgentCoherence:Redis:KeyPrefix (for example \"{{team-a}}{_keyPrefix}\") so that every key of the store lives in one slot; '{_keyPrefix}' has none. See the Cluster rule in the AgentCoherence.Redis README.");
-                }
-
-                primaries.Add(server);
+                continue;
             }
 
-            var functions = _requested switch
+            if (server.ServerType == ServerType.Cluster && !RedisKeys.HasHashTag(_keyPrefix))
             {
-                RedisScriptMode.Eval => false,
-                RedisScriptMode.Functions => await LoadLibraryAsync(primaries, required: true).ConfigureAwait(false),
-                _ => primaries.Count > 0 && primaries.TrueForAll(p => p.Version >= new Version(7, 0))
-                    && await LoadLibraryAsync(primaries, required: false).ConfigureAwait(false),
-            };
-            if (!functions)
-            {
-                await LoadScriptsAsync(primaries).ConfigureAwait(false);
+                throw new InvalidOperationException(
+                    $"Redis Cluster needs a hash tag in AgentCoherence:Redis:KeyPrefix (for example \"{{team-a}}{_keyPrefix}\") so that every key of the store lives in one slot; '{_keyPrefix}' has none. See the Cluster rule in the AgentCoherence.Redis README.");
             }
 
-            _useFunctions = functions;
+            primaries.Add(server);
         }
-        catch
+
+        var functions = _requested switch
         {
-            // Let the next call try again instead of caching the failure.
-            _loaded = null;
-            throw;
+            RedisScriptMode.Eval => false,
+            RedisScriptMode.Functions => await LoadLibraryAsync(primaries, required: true).ConfigureAwait(false),
+            _ => primaries.Count > 0 && primaries.TrueForAll(p => p.Version >= new Version(7, 0))
+                && await LoadLibraryAsync(primaries, required: false).ConfigureAwait(false),
+        };
+        if (!functions)
+        {
+            await LoadScriptsAsync(primaries).ConfigureAwait(false);
         }
+
+        _useFunctions = functions;
     }
 
     // FUNCTION LOAD on every primary. False (when not required) if a server refuses it: no such command
@@ -203,6 +214,9 @@ internal sealed class RedisScripts
     }
 
     private static Script Get(string name) => Cache.GetOrAdd(name, static n => Script.FromResources(n));
+
+    /// <summary>Loading the code failed (no script was sent); the inner exception says why.</summary>
+    internal sealed class CodeNotLoadedException(Exception inner) : Exception("The store's Lua could not be loaded on the Redis server.", inner);
 
     /// <summary>One loaded script: its name, full body (library + script) and SHA-1.</summary>
     internal sealed class Script

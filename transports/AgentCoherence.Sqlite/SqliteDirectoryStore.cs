@@ -8,19 +8,23 @@ namespace AgentCoherence.Sqlite;
 /// <summary>
 /// The directory store in one SQLite file that several processes on one host share with no server.
 /// Every operation is one <c>BEGIN IMMEDIATE</c> transaction: it loads the records, holder entries and
-/// heartbeats it touches into a <see cref="DirectoryState"/>, applies the same
-/// <see cref="CoherenceRules"/> step the in-memory store applies, writes back what changed, and
-/// commits. SQLite's write lock makes the step atomic across processes; nothing of the protocol is
-/// re-implemented in SQL.
+/// heartbeats it touches (and, for a write with an <see cref="OperationId"/>, the agent's recorded
+/// operation with that id) into a <see cref="DirectoryState"/>, applies the same
+/// <see cref="CoherenceRules"/> step the in-memory store applies, writes back what changed (and the
+/// operation the rules recorded, trimming the agent's log), and commits. SQLite's write lock makes the
+/// step atomic across processes; nothing of the protocol is re-implemented in SQL. A retry with the
+/// same operation id gets the recorded result from any instance on the file, since the log is in it.
 /// </summary>
 /// <remarks>
 /// The file is opened in WAL mode with a busy timeout; an operation that finds the write lock taken
 /// waits up to <see cref="SqliteStoreOptions.BusyTimeout"/>, retries up to
 /// <see cref="SqliteStoreOptions.MaxBusyRetries"/> times, then throws <see cref="StoreBusyException"/>
 /// with nothing changed. One instance serializes its own callers (one connection); several instances,
-/// in one process or many, coordinate through the file.
+/// in one process or many, coordinate through the file. A side effect (<see cref="IAtomicEffectStore"/>) runs
+/// inside the transaction after the changes are written and before <c>COMMIT</c>; if it throws, the
+/// transaction rolls back.
 /// </remarks>
-public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncDisposable
+public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<InvalidationSignal> _signals = [];
@@ -151,7 +155,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Acquire(state.State, agent, key, now, operation));
+        return Run("Acquire", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => _rules.Acquire(state.State, agent, key, now, operation));
     }
 
     /// <inheritdoc />
@@ -159,7 +163,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals, operation));
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => _rules.Commit(state.State, agent, key, content, now, _signals, operation));
     }
 
     /// <inheritdoc />
@@ -167,7 +171,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key),
+        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key, operation),
             (state, now) => _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation));
     }
 
@@ -175,8 +179,12 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(members);
+
+        // A malformed batch is refused before the write lock is taken (the rules check it again inside).
+        CoherenceRules.CheckBatch(members);
         return Run("CommitAll", cancellationToken, state =>
         {
+            _tables.LoadOperation(state, agent, operation);
             _tables.LoadAgent(state, agent);
             foreach (var member in members)
             {
@@ -191,7 +199,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Delete", cancellationToken, state => LoadOne(state, agent, key), (state, now) => expectedVersion is { } expected
+        return Run("Delete", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => expectedVersion is { } expected
             ? _rules.DeleteCas(state.State, agent, key, expected, now, _signals, operation)
             : _rules.Delete(state.State, agent, key, now, _signals, operation));
     }
@@ -200,7 +208,7 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
     public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Run("Release", cancellationToken, state => LoadOne(state, agent, key), (state, _) => _rules.Release(state.State, agent, key, operation));
+        return Run("Release", cancellationToken, state => LoadOne(state, agent, key, operation), (state, _) => _rules.Release(state.State, agent, key, operation));
     }
 
     /// <inheritdoc />
@@ -214,7 +222,11 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
             }
 
             return state;
-        }, (state, _) => _rules.Forget(state.State, agent));
+        }, (state, _) =>
+        {
+            state.ForgetOperations(agent);
+            return _rules.Forget(state.State, agent);
+        });
 
     /// <inheritdoc />
     public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
@@ -250,6 +262,89 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
             _tables.LoadRecord(state, key, DirectoryTables.Content.All);
             return state;
         }, (state, _) => state.State.Records.GetValueOrDefault(key), write: false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(effect);
+        var replay = false;
+        return Run("Commit", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.Commit(state.State, agent, key, content, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Succeeded && !replay)
+            {
+                AtomicEffectFailedException.Run("Commit", key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(effect);
+        var replay = false;
+        return Run("CommitCas", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.CommitCas(state.State, agent, key, content, expectedVersion, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Succeeded && !replay)
+            {
+                AtomicEffectFailedException.Run("CommitCas", key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(effect);
+        CoherenceRules.CheckBatch(members);
+        var replay = false;
+        return Run("CommitAll", cancellationToken, state =>
+        {
+            _tables.LoadOperation(state, agent, operation);
+            _tables.LoadAgent(state, agent);
+            foreach (var member in members)
+            {
+                _tables.LoadRecord(state, member.Key);
+            }
+
+            return state;
+        }, (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.CommitAll(state.State, agent, members, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Committed && !replay)
+            {
+                AtomicEffectFailedException.Run("CommitAll", members[0].Key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The effect runs inside a <c>BEGIN IMMEDIATE</c> transaction that writes nothing: every other process's writes wait for it.</remarks>
+    public ValueTask<T> InspectWithEffectAsync<T>(ArtifactKey key, Func<DirectoryRecord?, T> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(effect);
+        return Run("Inspect", cancellationToken, state =>
+        {
+            _tables.LoadRecord(state, key, DirectoryTables.Content.All);
+            return state;
+        }, (state, _) => AtomicEffectFailedException.Run("Inspect", key, effect, state.State.Records.GetValueOrDefault(key)?.Clone()));
     }
 
     /// <summary>Closes the connection. Operations in flight finish first.</summary>
@@ -296,19 +391,26 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
         _connection.Dispose();
     }
 
-    private LoadedState LoadOne(LoadedState state, AgentId agent, ArtifactKey key)
+    private LoadedState LoadOne(LoadedState state, AgentId agent, ArtifactKey key, OperationId operation)
     {
+        _tables.LoadOperation(state, agent, operation);
         _tables.LoadAgent(state, agent);
         _tables.LoadRecord(state, key);
         return state;
     }
 
+    // A write the agent had applied before (a retry with the same id): the rules return the recorded
+    // result and the effect, which ran in the original step, must not run again.
+    private static bool IsReplay(LoadedState state, AgentId agent, OperationId operation) =>
+        state.State.Operations.Find(agent, operation) is not null;
+
     /// <summary>
     /// One operation: one transaction (write: BEGIN IMMEDIATE; else a read snapshot), load, apply the
-    /// rules, save what changed, commit. A busy database rolls the attempt back and tries again, up
-    /// to the configured bound.
+    /// rules, save what changed, run the caller's <paramref name="effect"/> (if any), commit. A busy
+    /// database rolls the attempt back and tries again, up to the configured bound; an effect that
+    /// throws rolls it back for good.
     /// </summary>
-    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, bool write = true)
+    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, bool write = true, Action<T>? effect = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -338,6 +440,9 @@ public sealed class SqliteDirectoryStore : IDirectoryStore, IDisposable, IAsyncD
                             _tables.Save(state);
                         }
 
+                        // Last before COMMIT, so no failure of ours can follow it; a failed COMMIT after it
+                        // is the caller's crash case (the effect happened, the step did not).
+                        effect?.Invoke(result);
                         Check(_commit.Run());
                         return result;
                     }

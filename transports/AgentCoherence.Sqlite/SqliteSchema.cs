@@ -15,6 +15,20 @@ namespace AgentCoherence.Sqlite;
 /// <para><c>holders</c>: one row per (artifact, agent) entry; <c>state</c> is the <see cref="HolderState"/>
 /// value (0 I, 1 S, 2 E, 3 M); <c>read_epoch</c> is NULL when the agent never read or acquired.</para>
 /// <para><c>agents</c>: registered agents and their last heartbeat.</para>
+/// <para><c>operations</c> (version 3): the writes each agent had applied under an <see cref="OperationId"/>,
+/// so that a retry with the same id (from any process on the file, or after reopening it) gets the
+/// recorded result and applies nothing. One row per (agent, operation id), the primary key, so the
+/// lookup each write makes is one probe of the table's b-tree (with one probe of
+/// <c>operations_by_seq</c> for the agent's newest <c>seq</c>). <c>seq</c> numbers an agent's rows
+/// 1, 2, 3… in the order they were applied; each insert deletes the agent's rows
+/// <see cref="OperationLog.KeptPerAgent"/> or more behind it (one range delete on
+/// <c>operations_by_seq</c>: the oldest row), so an agent keeps its newest 64. Forget deletes the
+/// agent's rows. The result, as JSON text (readable with SQLite's JSON functions): <c>versions</c> is
+/// an array of the version(s) the write produced (one per CommitAll member; empty for Release);
+/// <c>signals</c> an array of the signals it sent, each
+/// <c>{"recipient","kind","version","epoch","issuer","key"}</c> with <c>kind</c> the
+/// <see cref="SignalKind"/> value (1 commit, 2 delete, 3 reclaim) and <c>key</c> the store key. Only
+/// successful writes are recorded; a refused one is not, so its retry is checked afresh.</para>
 /// </remarks>
 public static class SqliteSchema
 {
@@ -60,6 +74,19 @@ public static class SqliteSchema
         CREATE INDEX holders_granted ON holders (store_key) WHERE state >= 2;
         CREATE INDEX holders_by_agent ON holders (agent);
         CREATE INDEX agents_by_heartbeat ON agents (heartbeat);
+        """,
+
+        // 3: the operation log (exactly-once writes), looked up by (agent, operation id), trimmed by (agent, seq).
+        """
+        CREATE TABLE operations (
+            agent        TEXT    NOT NULL,
+            operation_id TEXT    NOT NULL,
+            seq          INTEGER NOT NULL,
+            versions     TEXT    NOT NULL,
+            signals      TEXT    NOT NULL,
+            PRIMARY KEY (agent, operation_id)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX operations_by_seq ON operations (agent, seq);
         """,
     ];
 

@@ -37,6 +37,25 @@ internal static class AtomicFile
     /// </summary>
     public static void Replace(string fullPath, byte[] content)
     {
+        var temp = WriteTemp(fullPath, content);
+        try
+        {
+            File.Move(temp, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Replace"/>: writes <paramref name="content"/> to a new temporary file in the
+    /// target's directory (with the target's permissions) and flushes it to the device; returns its path. Renaming
+    /// it over the target is then a single atomic step.
+    /// </summary>
+    public static string WriteTemp(string fullPath, byte[] content)
+    {
         var directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}{TempSuffix}");
@@ -48,18 +67,31 @@ internal static class AtomicFile
 
         try
         {
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
+            using var stream = new FileStream(temp, options);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
         }
         catch
         {
             File.Delete(temp);
             throw;
+        }
+
+        return temp;
+    }
+
+    /// <summary>Deletes a file if it is there; a file that cannot be deleted is left for the next cleanup.</summary>
+    public static void TryDelete(string fullPath)
+    {
+        try
+        {
+            File.Delete(fullPath);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 }

@@ -26,7 +26,16 @@ public sealed class CoherenceGrant : IAsyncDisposable
     public async ValueTask<long> CommitAsync(string content, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), cancellationToken).ConfigureAwait(false)).Version;
+        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), effect: null, cancellationToken).ConfigureAwait(false)).Version;
+        return Version;
+    }
+
+    /// <summary>Commits under the grant with <paramref name="effect"/> run inside the store's atomic step when the commit is applied (<see cref="IAtomicEffectStore"/>).</summary>
+    /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
+    internal async ValueTask<long> CommitAsync(ContentPayload payload, Action<WriteResult> effect, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
+        Version = (await _agent.CommitUnderGrantAsync(Key, payload, effect, cancellationToken).ConfigureAwait(false)).Version;
         return Version;
     }
 

@@ -148,12 +148,8 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <exception cref="StaleEpochException">This agent's last read predates a reclamation; re-read.</exception>
     /// <exception cref="ExpectedVersionAheadException">The expected version is ahead of the artifact.</exception>
     /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the write was sent: it may have landed; see <see cref="ResolveAsync"/>.</exception>
-    public async ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, string content, long expectedVersion, CancellationToken cancellationToken = default)
-    {
-        var payload = Payload(content);
-        var result = await CommitCasCoreAsync(key, payload, expectedVersion, cancellationToken).ConfigureAwait(false);
-        return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
-    }
+    public ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, string content, long expectedVersion, CancellationToken cancellationToken = default) =>
+        WriteCasAsync(key, Payload(content), expectedVersion, effect: null, cancellationToken);
 
     /// <summary>Updates a key in the default namespace. See <see cref="UpdateAsync(ArtifactKey, Func{ArtifactView?, string}, CancellationToken)"/>.</summary>
     public ValueTask<ArtifactView> UpdateAsync(string name, Func<ArtifactView?, string> update, CancellationToken cancellationToken = default) =>
@@ -182,7 +178,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var payload = Payload(await update(current, cancellationToken).ConfigureAwait(false));
-            var result = await CommitCasCoreAsync(key, payload, expected, cancellationToken).ConfigureAwait(false);
+            var result = await CommitCasCoreAsync(key, payload, expected, effect: null, cancellationToken).ConfigureAwait(false);
             if (result.Refusal is not { } refusal)
             {
                 return Committed(key, payload, result.Version);
@@ -248,40 +244,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         var members = list.Select(i => new BatchMember(i.Key ?? throw new CoherenceArgumentException(nameof(items), "A member has no key."), Payload(i.Content), i.ExpectedVersion)).ToList();
-        CoherenceRules.CheckBatch(members);
-        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        CommitAllResult result;
-        using (var activity = Span("coherence.commit_all", members[0].Key))
-        {
-            result = await _calls.WriteAsync(
-                "CommitAll",
-                members[0].Key,
-                (op, ct) => _client.Store.CommitAllAsync(Id, members, op, ct),
-                r => r.Refusals.Any(x => x?.Reason == RefusalReason.UnknownAgent),
-                cancellationToken,
-                onResult: r => r.Committed ? _client.PublishAsync(r.Signals, CancellationToken.None) : ValueTask.CompletedTask).ConfigureAwait(false);
-        }
-
-        if (!result.Committed)
-        {
-            foreach (var refusal in result.Refusals)
-            {
-                if (refusal is not null)
-                {
-                    Refused(refusal);
-                }
-            }
-
-            throw new BatchConflictException(result.Refusals);
-        }
-
-        var views = new ArtifactView[members.Count];
-        for (var i = 0; i < members.Count; i++)
-        {
-            views[i] = Committed(members[i].Key, members[i].Content, result.Versions[i]);
-        }
-
-        return views;
+        return await PublishBatchAsync(members, effect: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases the grant on the artifact (E/M to S). False when this agent held none.</summary>
@@ -398,14 +361,83 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="PublishAsync(IEnumerable{PublishItem}, CancellationToken)"/> with a side effect run inside the
+    /// store's atomic step when the batch is applied (<see cref="IAtomicEffectStore"/>); for <c>CoherentVolume</c>.
+    /// </summary>
+    /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
+    internal async ValueTask<IReadOnlyList<ArtifactView>> PublishBatchAsync(IReadOnlyList<BatchMember> members, Action<CommitAllResult>? effect, CancellationToken cancellationToken)
     {
+        if (members.Count > _client.Options.MaxBatchSize)
+        {
+            throw new CoherenceArgumentException(nameof(members), $"A publish holds 1 to {_client.Options.MaxBatchSize} members (got {members.Count}).");
+        }
+
+        CoherenceRules.CheckBatch(members);
+        var effects = effect is null ? null : EffectStore();
+        await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        CommitAllResult result;
+        using (var activity = Span("coherence.commit_all", members[0].Key))
+        {
+            result = await _calls.WriteAsync(
+                "CommitAll",
+                members[0].Key,
+                (op, ct) => effects is null ? _client.Store.CommitAllAsync(Id, members, op, ct) : effects.CommitAllWithEffectAsync(Id, members, op, effect!, ct),
+                r => r.Refusals.Any(x => x?.Reason == RefusalReason.UnknownAgent),
+                cancellationToken,
+                onResult: r => r.Committed ? _client.PublishAsync(r.Signals, CancellationToken.None) : ValueTask.CompletedTask).ConfigureAwait(false);
+        }
+
+        if (!result.Committed)
+        {
+            foreach (var refusal in result.Refusals)
+            {
+                if (refusal is not null)
+                {
+                    Refused(refusal);
+                }
+            }
+
+            throw new BatchConflictException(result.Refusals);
+        }
+
+        var views = new ArtifactView[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            views[i] = Committed(members[i].Key, members[i].Content, result.Versions[i]);
+        }
+
+        return views;
+    }
+
+    /// <summary>Commits under the grant; a non-null <paramref name="effect"/> runs inside the store's atomic step when the commit is applied.</summary>
+    /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, Action<WriteResult>? effect, CancellationToken cancellationToken)
+    {
+        var effects = effect is null ? null : EffectStore();
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
         {
-            result = await _calls.WriteAsync("Commit", key, (op, ct) => _client.Store.CommitAsync(Id, key, payload, op, ct), IsUnknownAgent, cancellationToken, onResult: PublishOnSuccess).ConfigureAwait(false);
+            result = await _calls.WriteAsync(
+                "Commit",
+                key,
+                (op, ct) => effects is null ? _client.Store.CommitAsync(Id, key, payload, op, ct) : effects.CommitWithEffectAsync(Id, key, payload, op, effect!, ct),
+                IsUnknownAgent,
+                cancellationToken,
+                onResult: PublishOnSuccess).ConfigureAwait(false);
         }
 
+        return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
+    }
+
+    /// <summary>
+    /// <see cref="WriteCasAsync(ArtifactKey, string, long, CancellationToken)"/> with a payload; a non-null
+    /// <paramref name="effect"/> runs inside the store's atomic step when the write is applied.
+    /// </summary>
+    /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
+    internal async ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, Action<WriteResult>? effect, CancellationToken cancellationToken)
+    {
+        var result = await CommitCasCoreAsync(key, payload, expectedVersion, effect, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
     }
 
@@ -519,7 +551,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        return await CommitUnderGrantAsync(key, payload, cancellationToken).ConfigureAwait(false);
+        return await CommitUnderGrantAsync(key, payload, effect: null, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -618,13 +650,26 @@ public sealed class CoherentAgent : IAsyncDisposable
         return (view, null);
     }
 
-    private async ValueTask<WriteResult> CommitCasCoreAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, CancellationToken cancellationToken)
+    private async ValueTask<WriteResult> CommitCasCoreAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, Action<WriteResult>? effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var effects = effect is null ? null : EffectStore();
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         using var activity = Span("coherence.commit_cas", key);
-        return await _calls.WriteAsync("CommitCas", key, (op, ct) => _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: PublishOnSuccess).ConfigureAwait(false);
+        return await _calls.WriteAsync(
+            "CommitCas",
+            key,
+            (op, ct) => effects is null
+                ? _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, op, ct)
+                : effects.CommitCasWithEffectAsync(Id, key, payload, expectedVersion, op, effect!, ct),
+            IsUnknownAgent,
+            cancellationToken,
+            onResult: PublishOnSuccess).ConfigureAwait(false);
     }
+
+    private IAtomicEffectStore EffectStore() =>
+        _client.Store as IAtomicEffectStore
+        ?? throw new NotSupportedException($"The directory store ({_client.Store.GetType().Name}) cannot run a side effect inside its atomic step (it does not implement {nameof(IAtomicEffectStore)}).");
 
     private async ValueTask DeletedAsync(ArtifactKey key, WriteResult result)
     {

@@ -90,6 +90,24 @@ public sealed class OperationLog
         return added;
     }
 
+    /// <summary>The agent's recorded operations as they are now, for <see cref="Restore"/> (a step being undone).</summary>
+    internal RecordedOperation[]? Snapshot(AgentId agent) => _byAgent.TryGetValue(agent, out var list) ? [.. list] : null;
+
+    /// <summary>Puts back what <see cref="Snapshot"/> returned: the agent's operations as they were before an undone step.</summary>
+    internal void Restore(AgentId agent, RecordedOperation[]? snapshot)
+    {
+        if (snapshot is null)
+        {
+            _byAgent.Remove(agent);
+        }
+        else
+        {
+            _byAgent[agent] = [.. snapshot];
+        }
+
+        _added.RemoveAll(a => a.Agent == agent && snapshot?.Contains(a.Operation) != true);
+    }
+
     /// <summary>A deep copy (recorded operations are immutable and shared).</summary>
     public OperationLog Clone()
     {

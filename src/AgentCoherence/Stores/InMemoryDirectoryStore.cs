@@ -3,9 +3,10 @@ namespace AgentCoherence;
 /// <summary>
 /// The directory store in process memory: one <see cref="DirectoryState"/> behind one lock, so every
 /// operation (including multi-artifact publishes) is atomic under real concurrency. The default for a
-/// single process; state is lost when the process ends.
+/// single process; state is lost when the process ends. Effects (<see cref="IAtomicEffectStore"/>) run inside
+/// the lock; one that throws restores the records and the operation log the step touched.
 /// </summary>
-public sealed class InMemoryDirectoryStore : IDirectoryStore
+public sealed class InMemoryDirectoryStore : IAtomicEffectStore
 {
     private readonly Lock _gate = new();
     private readonly DirectoryState _state = new();
@@ -175,6 +176,134 @@ public sealed class InMemoryDirectoryStore : IDirectoryStore
             return ValueTask.FromResult(_state.Records.TryGetValue(key, out var record) ? record.Clone() : null);
         }
     }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            var undo = Snapshot(agent, operation, [key]);
+            _signals.Clear();
+            var result = _rules.Commit(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
+            Check(key, before);
+            if (result.Succeeded)
+            {
+                RunEffect(undo, "Commit", key, effect, result);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            var undo = Snapshot(agent, operation, [key]);
+            _signals.Clear();
+            var result = _rules.CommitCas(_state, agent, key, content, expectedVersion, _time.GetUtcNow(), _signals, operation);
+            Check(key, before);
+            if (result.Succeeded)
+            {
+                RunEffect(undo, "CommitCas", key, effect, result);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(effect);
+        cancellationToken.ThrowIfCancellationRequested();
+        CoherenceRules.CheckBatch(members);
+        lock (_gate)
+        {
+            var undo = Snapshot(agent, operation, members.Select(m => m.Key));
+            _signals.Clear();
+            var result = _rules.CommitAll(_state, agent, members, _time.GetUtcNow(), _signals, operation);
+            foreach (var member in members)
+            {
+                Check(member.Key);
+            }
+
+            if (result.Committed)
+            {
+                RunEffect(undo, "CommitAll", members[0].Key, effect, result);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<T> InspectWithEffectAsync<T>(ArtifactKey key, Func<DirectoryRecord?, T> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(effect);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var copy = _state.Records.TryGetValue(key, out var record) ? record.Clone() : null;
+            return ValueTask.FromResult(AtomicEffectFailedException.Run("Inspect", key, effect, copy));
+        }
+    }
+
+    /// <summary>
+    /// What a step may change, copied before it runs: the records it touches and the agent's operation log.
+    /// Null for a replay (the operation was applied before): nothing changes and no effect runs.
+    /// </summary>
+    private StepUndo? Snapshot(AgentId agent, OperationId operation, IEnumerable<ArtifactKey> keys)
+    {
+        if (_state.Operations.Find(agent, operation) is not null)
+        {
+            return null;
+        }
+
+        var records = keys.Select(k => (k, _state.Records.TryGetValue(k, out var r) ? r.Clone() : null)).ToList();
+        return new StepUndo(agent, records, _state.Operations.Snapshot(agent));
+    }
+
+    private void RunEffect<T>(StepUndo? undo, string operation, ArtifactKey key, Action<T> effect, T result)
+    {
+        if (undo is null)
+        {
+            return;
+        }
+
+        try
+        {
+            AtomicEffectFailedException.Run(operation, key, effect, result);
+        }
+        catch
+        {
+            foreach (var (k, record) in undo.Records)
+            {
+                if (record is null)
+                {
+                    _state.Records.Remove(k);
+                }
+                else
+                {
+                    _state.Records[k] = record;
+                }
+            }
+
+            _state.Operations.Restore(undo.Agent, undo.Operations);
+            throw;
+        }
+    }
+
+    private sealed record StepUndo(AgentId Agent, List<(ArtifactKey Key, DirectoryRecord? Record)> Records, RecordedOperation[]? Operations);
 
     private long VersionOf(ArtifactKey key) => _state.Records.TryGetValue(key, out var record) ? record.Version : 0;
 

@@ -10,28 +10,7 @@ public sealed class MetricsTests
     {
         var counts = new Dictionary<string, long>();
         using var diagnostics = new CoherenceDiagnostics();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == GetMeter(diagnostics))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var name = instrument.Name;
-            foreach (var tag in tags)
-            {
-                name += $"[{tag.Key}={tag.Value}]";
-            }
-
-            lock (counts)
-            {
-                counts[name] = counts.GetValueOrDefault(name) + value;
-            }
-        });
-        listener.Start();
+        using var listener = Listen(diagnostics, counts);
 
         var store = new AgentCoherence.Testing.FaultyDirectoryStore(new InMemoryDirectoryStore());
         await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), diagnostics: diagnostics);
@@ -50,28 +29,7 @@ public sealed class MetricsTests
     {
         var counts = new Dictionary<string, long>();
         using var diagnostics = new CoherenceDiagnostics();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == GetMeter(diagnostics))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var name = instrument.Name;
-            foreach (var tag in tags)
-            {
-                name += $"[{tag.Key}={tag.Value}]";
-            }
-
-            lock (counts)
-            {
-                counts[name] = counts.GetValueOrDefault(name) + value;
-            }
-        });
-        listener.Start();
+        using var listener = Listen(diagnostics, counts);
 
         await using var coherence = new CoherenceClient(new InMemoryDirectoryStore(), new InMemoryEventBus(), diagnostics: diagnostics);
         await using var a = coherence.Agent("a");
@@ -113,6 +71,34 @@ public sealed class MetricsTests
 
         Assert.Contains(mine, s => s.OperationName == "coherence.acquire");
         Assert.Contains(mine, s => s.OperationName == "coherence.commit" && (string?)s.GetTagItem("coherence.key") == "doc");
+    }
+
+    // Sums every measurement of the diagnostics' meter by instrument name and tags ("name[tag=value]").
+    private static MeterListener Listen(CoherenceDiagnostics diagnostics, Dictionary<string, long> counts)
+    {
+        var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == GetMeter(diagnostics))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var name = instrument.Name;
+            foreach (var tag in tags)
+            {
+                name += $"[{tag.Key}={tag.Value}]";
+            }
+
+            lock (counts)
+            {
+                counts[name] = counts.GetValueOrDefault(name) + value;
+            }
+        });
+        listener.Start();
+        return listener;
     }
 
     private static Meter GetMeter(CoherenceDiagnostics diagnostics) =>

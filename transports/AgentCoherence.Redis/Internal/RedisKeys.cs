@@ -33,6 +33,12 @@ internal sealed class RedisKeys
     /// <summary>Set: store keys of the artifacts where the agent has a holder entry (for forget and pruning).</summary>
     public RedisKey Touched(AgentId agent) => Prefix + "touched:" + agent.Value;
 
+    /// <summary>
+    /// Hash: the agent's operation log (exactly-once writes): <c>#</c> → how many operations were recorded,
+    /// operation id → its number and recorded result (see <c>_lib.lua</c>, <c>op_record</c>).
+    /// </summary>
+    public RedisKey Ops(AgentId agent) => Prefix + "ops:" + agent.Value;
+
     /// <summary>True when the prefix holds a Redis Cluster hash tag: a '{' followed later by '}' with something between.</summary>
     public static bool HasHashTag(string prefix)
     {

@@ -45,51 +45,111 @@ internal static class Replies
         };
     }
 
-    /// <summary>{ refusal|nil, version, signals? } of Acquire, Commit, CommitCas and Delete.</summary>
-    public static WriteResult Write(RedisResult[] reply, ArtifactKey key, AgentId agent, SignalKind kind)
+    /// <summary>
+    /// The reply of acquire, commit and commit_cas: <c>{ refusal, version }</c> when refused, else the
+    /// recorded text of the success (<see cref="Recorded"/>), the same for the write and for a retry of it.
+    /// </summary>
+    public static WriteResult Write(RedisResult reply, ArtifactKey key, AgentId agent)
     {
-        var refusal = Refusal(reply[0], key, agent);
-        var version = Long(reply[1]);
-        if (refusal is not null || reply.Length < 3)
+        if (reply.Resp2Type != ResultType.Array)
         {
-            return new WriteResult(refusal, version, []);
+            var (versions, signals) = Recorded((string)reply!, agent, key, null);
+            return new WriteResult(null, versions.Length > 0 ? versions[0] : 0, signals);
         }
 
-        var peers = (RedisResult[])reply[2]!;
-        if (peers.Length == 0)
-        {
-            return new WriteResult(null, version, []);
-        }
-
-        var signals = new InvalidationSignal[peers.Length];
-        for (var i = 0; i < peers.Length; i++)
-        {
-            signals[i] = new InvalidationSignal(key, version, agent, kind, Agent(peers[i])!.Value);
-        }
-
-        // The scripts list peers in hash order (sorting in Lua costs more than the rest of a commit);
-        // the rules' order is ordinal by agent id.
-        if (signals.Length > 1)
-        {
-            Array.Sort(signals, RecipientOrder);
-        }
-
-        return new WriteResult(null, version, signals);
+        var fields = (RedisResult[])reply!;
+        return new WriteResult(Refusal(fields[0], key, agent), Long(fields[1]), []);
     }
 
-    /// <summary>Sorts each run of signals for one artifact by recipient (ordinal), leaving the runs in place.</summary>
-    public static void SortByRecipientWithinRuns(InvalidationSignal[] signals)
+    /// <summary>
+    /// The reply of commit_all: <c>{ refusals, versions }</c> when a member was refused, else the recorded
+    /// text (<see cref="Recorded"/>), replayed as <see cref="CoherenceRules.CommitAll"/> does: no refusals,
+    /// the recorded versions and signals.
+    /// </summary>
+    public static CommitAllResult CommitAll(RedisResult reply, IReadOnlyList<BatchMember> members, AgentId agent)
     {
-        var start = 0;
-        for (var i = 1; i <= signals.Length; i++)
+        var refusals = new Refusal?[members.Count];
+        if (reply.Resp2Type != ResultType.Array)
         {
-            if (i == signals.Length || signals[i].Key != signals[start].Key)
+            var (recorded, signals) = Recorded((string)reply!, agent, null, members);
+            return new CommitAllResult(refusals, recorded, signals);
+        }
+
+        var fields = (RedisResult[])reply!;
+        var refusalReplies = (RedisResult[])fields[0]!;
+        var versionReplies = (RedisResult[])fields[1]!;
+        var versions = new long[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            refusals[i] = Refusal(refusalReplies[i], members[i].Key, agent);
+            versions[i] = Long(versionReplies[i]);
+        }
+
+        return new CommitAllResult(refusals, versions, []);
+    }
+
+    /// <summary>
+    /// A success as the write scripts return and record it (<c>op_record</c> in <c>_lib.lua</c>):
+    /// <c>seq</c>, then the versions comma-separated, then per artifact whose peers were signalled
+    /// <c>storeKey TAB kind TAB version TAB ownerEpoch TAB peer...</c>, lines separated by LF. The signals'
+    /// issuer is the agent (an agent's log holds only its own writes); each artifact's peers are put in
+    /// the rules' order (ordinal), which the scripts leave to C#.
+    /// </summary>
+    public static (long[] Versions, InvalidationSignal[] Signals) Recorded(string text, AgentId agent, ArtifactKey? key, IReadOnlyList<BatchMember>? members)
+    {
+        var lines = text.Split('\n');
+        var versions = lines[1].Length == 0 ? [] : Array.ConvertAll(lines[1].Split(','), ParseLong);
+        if (lines.Length == 2)
+        {
+            return (versions, []);
+        }
+
+        var signals = new List<InvalidationSignal>();
+        for (var i = 2; i < lines.Length; i++)
+        {
+            var fields = lines[i].Split('\t');
+            var artifact = KeyOf(fields[0], key, members);
+            var kind = fields[1] == "d" ? SignalKind.Delete : SignalKind.Commit;
+            var version = ParseLong(fields[2]);
+            var epoch = ParseLong(fields[3]);
+            var first = signals.Count;
+            for (var j = 4; j < fields.Length; j++)
             {
-                Array.Sort(signals, start, i - start, RecipientOrder);
-                start = i;
+                signals.Add(new InvalidationSignal(artifact, version, agent, kind, new AgentId(fields[j]), epoch));
+            }
+
+            if (signals.Count - first > 1)
+            {
+                signals.Sort(first, signals.Count - first, RecipientOrder);
             }
         }
+
+        return (versions, [.. signals]);
     }
+
+    // The caller's own key object when the store key is one it passed (the usual case), else decoded.
+    private static ArtifactKey KeyOf(string storeKey, ArtifactKey? key, IReadOnlyList<BatchMember>? members)
+    {
+        if (key is not null && key.StoreKey == storeKey)
+        {
+            return key;
+        }
+
+        if (members is not null)
+        {
+            foreach (var member in members)
+            {
+                if (member.Key.StoreKey == storeKey)
+                {
+                    return member.Key;
+                }
+            }
+        }
+
+        return ArtifactKey.FromStoreKey(storeKey);
+    }
+
+    private static long ParseLong(string text) => long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     /// <summary>{ record hash fields, holders hash fields } from inspect.lua.</summary>
     public static DirectoryRecord Record(ArtifactKey key, RedisResult[] reply)

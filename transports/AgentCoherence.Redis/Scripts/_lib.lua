@@ -7,6 +7,7 @@
 --                 s (size in tokens) w (last writer) at (committed at)
 --   holders hash  agent id -> 'state|view|readEpoch|grantedAt|reclaimTrigger|reclaimAt|reclaimEpoch'
 --                 (state is M, E, S or I; an empty field is null)
+--   ops hash      per agent: '#' -> n (operations recorded), operation id -> 'seq\n' .. result (op_record)
 -- Times are UTC ticks as 19-digit zero-padded decimal strings: ticks (~6.4e17) exceed 2^53, so they
 -- are never turned into Lua numbers whole; scripts only copy and compare them. Versions and epochs
 -- are Lua numbers (exact up to 2^53).
@@ -14,11 +15,11 @@
 -- The builtins the scripts call, as locals: every global lookup costs a metatable call in Redis's
 -- sandbox. Redis 7.0 hides the builtins while a function library loads, so they are bound on the
 -- first call (bind_builtins, run by the code in front of every script), not at load time.
-local r_call, s_format, s_match, s_byte, s_sub, to_num, t_sort, t_unpack
+local r_call, r_error, s_format, s_match, s_byte, s_sub, to_num, t_sort, t_unpack, t_concat
 
 local function bind_builtins()
-  r_call, s_format, s_match, s_byte, s_sub = redis.call, string.format, string.match, string.byte, string.sub
-  to_num, t_sort, t_unpack = tonumber, table.sort, unpack
+  r_call, r_error, s_format, s_match, s_byte, s_sub = redis.call, redis.error_reply, string.format, string.match, string.byte, string.sub
+  to_num, t_sort, t_unpack, t_concat = tonumber, table.sort, unpack, table.concat
 end
 
 local STALE_VIEW, HELD_BY_OTHER, NOT_OWNER, VERSION_CONFLICT, STALE_EPOCH, NOT_FOUND, AHEAD, UNKNOWN_AGENT = 1, 2, 3, 4, 5, 6, 7, 8
@@ -188,12 +189,12 @@ end
 
 -- A successful commit (content) or delete (content == nil): version + 1, the committer keeps its
 -- grant as M when keep is true and it holds one (else S), every non-I peer becomes I. Returns the
--- peers to signal, in list order. list as load_peers returns it; rec.vs is set to the new version's
--- text.
+-- peers to signal, in list order. list as load_peers returns it; rec.vs and rec.es are set to the
+-- new version's and the owner epoch's text.
 local function apply(rec_key, holders_key, rec, list, agent, entry, content, now, keep)
   rec.v = rec.v + 1
   local vs, es = fmt(rec.v), rec.es or fmt(rec.e)
-  rec.vs = vs
+  rec.vs, rec.es = vs, es
   if content then
     r_call('HSET', rec_key, 'v', vs, 't', '0', 'e', es, 'c', content.bytes, 'h', content.hash, 's', content.size, 'w', agent, 'at', now)
   else
@@ -222,3 +223,51 @@ local function apply(rec_key, holders_key, rec, list, agent, entry, content, now
   return signals
 end
 
+
+-- Exactly-once writes: CoherenceRules looks the operation up before any other check (even before
+-- UnknownAgent) and records a success in the same step; so do the write scripts, with the agent's
+-- operation log, one hash per agent: '#' -> n, how many operations were recorded since the log was
+-- last dropped (Forget), and operation id -> seq .. '\n' .. result, seq being the operation's number
+-- (1..n). An entry counts only while it is among the last KEPT (seq > n - KEPT): exactly the window of
+-- OperationLog.KeptPerAgent. Entries that fell out of it are deleted KEPT at a time, when n reaches a
+-- multiple of KEPT, so the hash holds at most 2 * KEPT entries and a write costs one HMGET (lookup)
+-- and, on success, one HSET (record), plus an HGETALL and an HDEL every KEPT-th success.
+local KEPT = 64
+
+-- The recorded text of the agent's operation op (what its success returned), or nil; and n. The
+-- operation id '' is none: nothing is looked up or recorded.
+local function op_find(ops_key, op)
+  if op == '' then return nil, 0 end
+  local r = r_call('HMGET', ops_key, op, '#')
+  local n = 0
+  if r[2] then n = to_num(r[2]) end
+  local done = r[1]
+  if done and to_num(s_match(done, '^%d+')) > n - KEPT then return done, n end
+  return nil, n
+end
+
+-- Records a success as operation number n + 1 and returns the text the script replies with, which
+-- is also what a retry gets back: seq (0 when op is '') .. '\n' .. body. Called last, after every
+-- check and change: nothing in a write script can fail once it has written.
+local function op_record(ops_key, op, n, body)
+  if op == '' then return '0\n' .. body end
+  local seq = n + 1
+  local text = fmt(seq) .. '\n' .. body
+  r_call('HSET', ops_key, op, text, '#', fmt(seq))
+  if seq % KEPT == 0 and seq > KEPT then
+    local flat, gone, floor = r_call('HGETALL', ops_key), {}, seq - KEPT
+    for i = 1, #flat, 2 do
+      if flat[i] ~= '#' and to_num(s_match(flat[i + 1], '^%d+')) <= floor then gone[#gone + 1] = flat[i] end
+    end
+    if #gone > 0 then r_call('HDEL', ops_key, t_unpack(gone)) end
+  end
+  return text
+end
+
+-- The body of a success (C# Replies.Recorded reads it): the versions, comma-separated, then for each
+-- artifact whose peers are signalled one line of storeKey, kind ('c' commit, 'd' delete), version,
+-- owner epoch and the peers, tab-separated (keys and agent ids hold no control characters).
+local function signal_line(sk, kind, vs, es, peers)
+  if #peers == 0 then return '' end
+  return '\n' .. sk .. '\t' .. kind .. '\t' .. vs .. '\t' .. es .. '\t' .. t_concat(peers, '\t')
+end

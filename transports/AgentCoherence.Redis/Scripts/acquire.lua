@@ -1,8 +1,11 @@
--- CoherenceRules.Acquire: HeldByOther, then StaleView for an existing artifact the caller does not
--- see at its current version; on success the caller is E with the owner epoch captured.
--- KEYS: agents, rec, holders, touched(agent), granted   ARGV: agent, now, storeKey
--- Returns { refusal|false, version }
-local agent, now, sk = ARGV[1], ARGV[2], ARGV[3]
+-- CoherenceRules.Acquire: a recorded operation returns its result first; then HeldByOther, then
+-- StaleView for an existing artifact the caller does not see at its current version; on success the
+-- caller is E with the owner epoch captured.
+-- KEYS: agents, rec, holders, touched(agent), granted, ops(agent)   ARGV: agent, now, storeKey, op
+-- Returns { refusal, version } when refused, else the recorded text (op_record) with the version.
+local agent, now, sk, op = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local done, n = op_find(KEYS[6], op)
+if done then return done end
 if r_call('HEXISTS', KEYS[1], agent) == 0 then
   return { refusal(UNKNOWN_AGENT, 0), '0' }
 end
@@ -18,7 +21,7 @@ local list, entry = load_peers(KEYS[3], agent)
 local held = held_by_other(list, agent, rec)
 if held then return { held, fmt(rec.v) } end
 
-if entry and holds(entry) then return { false, fmt(rec.v) } end
+if entry and holds(entry) then return op_record(KEYS[6], op, n, fmt(rec.v)) end
 
 if exists(rec) then
   if not (entry and entry.st ~= 'I' and entry.view == rec.v) then
@@ -40,4 +43,4 @@ entry.gr = now
 if created then r_call('HSET', KEYS[2], 'v', '0', 't', '0', 'e', '0') end
 r_call('HSET', KEYS[3], agent, encode(entry))
 r_call('SADD', KEYS[5], sk)
-return { false, fmt(rec.v) }
+return op_record(KEYS[6], op, n, fmt(rec.v))

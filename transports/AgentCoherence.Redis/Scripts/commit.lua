@@ -1,8 +1,13 @@
--- CoherenceRules.Commit / Delete under the grant: requires E/M and an unmoved epoch (a reclaimed
--- zombie hears StaleEpoch before NotOwner). A delete of a missing or deleted artifact is NotFound.
--- KEYS: agents, rec, holders   ARGV: agent, now, mode ('c' commit, 'd' delete), hash, size, content
--- Returns { refusal|false, version, signals }
-local agent, now, mode = ARGV[1], ARGV[2], ARGV[3]
+-- CoherenceRules.Commit / Delete under the grant: a recorded operation returns its result first;
+-- then requires E/M and an unmoved epoch (a reclaimed zombie hears StaleEpoch before NotOwner). A
+-- delete of a missing or deleted artifact is NotFound.
+-- KEYS: agents, rec, holders, ops(agent)
+-- ARGV: agent, now, mode ('c' commit, 'd' delete), op, storeKey, hash, size, content
+-- Returns { refusal, version } when refused, else the recorded text (op_record): the version and
+-- the peers signalled.
+local agent, now, mode, op, sk = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local done, n = op_find(KEYS[4], op)
+if done then return done end
 local known = r_call('HEXISTS', KEYS[1], agent) == 1
 local rec = load_record(KEYS[2])
 
@@ -23,6 +28,6 @@ end
 if entry.re ~= rec.e then return { stale_epoch(rec, entry), fmt(rec.v) } end
 
 local content = nil
-if mode == 'c' then content = { hash = ARGV[4], size = ARGV[5], bytes = ARGV[6] } end
-local signals = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, true)
-return { false, rec.vs, signals }
+if mode == 'c' then content = { hash = ARGV[6], size = ARGV[7], bytes = ARGV[8] } end
+local peers = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, true)
+return op_record(KEYS[4], op, n, rec.vs .. signal_line(sk, mode, rec.vs, rec.es, peers))

@@ -1,10 +1,14 @@
--- CoherenceRules.CommitCas / DeleteCas: expected ahead (invalid), expected behind (VersionConflict),
--- another holder (HeldByOther), the caller's read epoch behind (StaleEpoch); a winner holding the
--- grant keeps it as M, any other winner becomes S. A delete of a missing or deleted artifact is NotFound.
--- KEYS: agents, rec, holders, touched(agent)
--- ARGV: agent, now, mode ('c' commit, 'd' delete), expectedVersion, storeKey, hash, size, content
--- Returns { refusal|false, version, signals }
-local agent, now, mode, expected, sk = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+-- CoherenceRules.CommitCas / DeleteCas: a recorded operation returns its result first; then expected
+-- ahead (invalid), expected behind (VersionConflict), another holder (HeldByOther), the caller's read
+-- epoch behind (StaleEpoch); a winner holding the grant keeps it as M, any other winner becomes S. A
+-- delete of a missing or deleted artifact is NotFound.
+-- KEYS: agents, rec, holders, touched(agent), ops(agent)
+-- ARGV: agent, now, mode ('c' commit, 'd' delete), expectedVersion, storeKey, op, hash, size, content
+-- Returns { refusal, version } when refused, else the recorded text (op_record): the version and
+-- the peers signalled.
+local agent, now, mode, expected, sk, op = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local done, n = op_find(KEYS[5], op)
+if done then return done end
 local known = r_call('HEXISTS', KEYS[1], agent) == 1
 local rec = load_record(KEYS[2])
 
@@ -27,6 +31,6 @@ if not entry then
 end
 
 local content = nil
-if mode == 'c' then content = { hash = ARGV[6], size = ARGV[7], bytes = ARGV[8] } end
-local signals = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, holds(entry))
-return { false, rec.vs, signals }
+if mode == 'c' then content = { hash = ARGV[7], size = ARGV[8], bytes = ARGV[9] } end
+local peers = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, holds(entry))
+return op_record(KEYS[5], op, n, rec.vs .. signal_line(sk, mode, rec.vs, rec.es, peers))

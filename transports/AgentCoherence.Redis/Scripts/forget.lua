@@ -1,6 +1,7 @@
--- CoherenceRules.Forget: drops every entry of the agent (releasing its grants) and unregisters it.
--- The agent's entries are found through its touched set, so the cost is the agent's own artifacts.
--- KEYS: agents, touched(agent), granted   ARGV: agent, keyPrefix
+-- CoherenceRules.Forget: drops every entry of the agent (releasing its grants), its operation log,
+-- and unregisters it. The agent's entries are found through its touched set, so the cost is the
+-- agent's own artifacts.
+-- KEYS: agents, touched(agent), granted, ops(agent)   ARGV: agent, keyPrefix
 -- Returns 1 when the agent was registered.
 local agent, prefix = ARGV[1], ARGV[2]
 for _, sk in ipairs(r_call('SMEMBERS', KEYS[2])) do
@@ -11,5 +12,5 @@ for _, sk in ipairs(r_call('SMEMBERS', KEYS[2])) do
     r_call('HDEL', holders_key, agent)
   end
 end
-r_call('DEL', KEYS[2])
+r_call('DEL', KEYS[2], KEYS[4])
 return r_call('HDEL', KEYS[1], agent)

@@ -1,7 +1,8 @@
 -- CoherenceRules.Read: the reader becomes S (a grant holder keeps E/M) with its view at the version
 -- and its read epoch at the owner epoch; content moves unless the caller already knows the version.
 -- KEYS: agents, rec, holders, touched(agent)   ARGV: agent, knownVersion, storeKey
--- Returns { refusal|false, version, included, content, hash, size, writer, committedAt }
+-- Returns { refusal|false, version, included, content, hash, size, writer, committedAt, ownerEpoch },
+-- or { refusal } alone for an unknown agent or an artifact without a record.
 local agent, known, sk = ARGV[1], ARGV[2], ARGV[3]
 if r_call('HEXISTS', KEYS[1], agent) == 0 then
   return { refusal(UNKNOWN_AGENT, 0) }
@@ -25,7 +26,7 @@ local meta = r_call('HMGET', KEYS[2], 'h', 's', 'w', 'at')
 -- A tombstone, or a record an Acquire created with nothing committed: not found, but the read is
 -- registered like any other, so it re-arms the reader's own fence.
 if not exists(rec) then
-  return { refusal(NOT_FOUND, rec.v, { tomb = rec.tomb, oe = rec.e }), fmt(rec.v), '0', '', '', '0', meta[3], meta[4] }
+  return { refusal(NOT_FOUND, rec.v, { tomb = rec.tomb, oe = rec.e }), fmt(rec.v), '0', '', '', '0', meta[3], meta[4], rec.es }
 end
 
 local included = known ~= fmt(rec.v)
@@ -33,4 +34,4 @@ local content = ''
 if included then content = r_call('HGET', KEYS[2], 'c') end
 local flag = '0'
 if included then flag = '1' end
-return { false, fmt(rec.v), flag, content, meta[1], meta[2], meta[3], meta[4] }
+return { false, fmt(rec.v), flag, content, meta[1], meta[2], meta[3], meta[4], rec.es }

@@ -4,12 +4,26 @@ namespace AgentCoherence.Sqlite.Internal;
 
 /// <summary>
 /// Maps the tables of <see cref="SqliteSchema"/> to and from a <see cref="LoadedState"/>: loads the
-/// records, holder entries and heartbeats an operation touches, and writes back the rows the rules
-/// changed. Commands are prepared once per connection. The protocol itself is not here: it is
-/// <see cref="CoherenceRules"/>, applied by <see cref="SqliteDirectoryStore"/> between load and save.
+/// records, holder entries, heartbeats and recorded operation an operation touches, and writes back
+/// the rows the rules changed and the operations they recorded. Commands are prepared once per
+/// connection. The protocol itself is not here: it is <see cref="CoherenceRules"/>, applied by <see cref="SqliteDirectoryStore"/> between load and save.
 /// </summary>
 internal sealed class DirectoryTables : IDisposable
 {
+    /// <summary>
+    /// A write's lookup: one probe of the primary key for the operation, and one of operations_by_seq for
+    /// the agent's newest sequence number (which the save numbers the next one from). Always one row.
+    /// </summary>
+    internal const string SelectOperationSql =
+        """
+        SELECT newest.seq, op.versions, op.signals
+        FROM (SELECT coalesce(max(seq), 0) AS seq FROM operations WHERE agent = $a) AS newest
+        LEFT JOIN operations AS op ON op.agent = $a AND op.operation_id = $o
+        """;
+
+    /// <summary>What fell KeptPerAgent behind the newest: the oldest row, or nothing (a range of operations_by_seq).</summary>
+    internal const string TrimOperationsSql = "DELETE FROM operations WHERE agent = $a AND seq <= $oldest";
+
     private const string RecordColumns = "version, is_tombstone, content_hash, size_tokens, last_writer, committed_at, owner_epoch";
 
     private readonly List<SqliteCommand> _all = [];
@@ -28,6 +42,11 @@ internal sealed class DirectoryTables : IDisposable
     private readonly SqliteCommand _deleteHolder;
     private readonly SqliteCommand _upsertAgent;
     private readonly SqliteCommand _deleteAgent;
+    private readonly SqliteCommand _selectOperation;
+    private readonly SqliteCommand _insertOperation;
+    private readonly SqliteCommand _trimOperations;
+    private readonly SqliteCommand _deleteOperations;
+    private readonly OperationJson _json = new();
 
     public DirectoryTables(SqliteConnection connection)
     {
@@ -94,6 +113,13 @@ internal sealed class DirectoryTables : IDisposable
             "INSERT INTO agents (agent, heartbeat) VALUES ($a, $hb) ON CONFLICT (agent) DO UPDATE SET heartbeat = excluded.heartbeat",
             "$a", "$hb");
         _deleteAgent = Prepare("DELETE FROM agents WHERE agent = $a", "$a");
+
+        _selectOperation = Prepare(SelectOperationSql, "$a", "$o");
+        _insertOperation = Prepare(
+            "INSERT INTO operations (agent, operation_id, seq, versions, signals) VALUES ($a, $o, $seq, $v, $s)",
+            "$a", "$o", "$seq", "$v", "$s");
+        _trimOperations = Prepare(TrimOperationsSql, "$a", "$oldest");
+        _deleteOperations = Prepare("DELETE FROM operations WHERE agent = $a", "$a");
     }
 
     /// <summary>How a record's content is loaded.</summary>
@@ -183,6 +209,29 @@ internal sealed class DirectoryTables : IDisposable
         state.AddAgent(agent, heartbeat);
     }
 
+    /// <summary>
+    /// Loads the agent's recorded operation <paramref name="operation"/>, when it applied one with that id,
+    /// into the state's <see cref="OperationLog"/> (where the rules look it up before anything else), and
+    /// the sequence number of the agent's newest recorded operation (for saving the next one).
+    /// </summary>
+    public void LoadOperation(LoadedState state, AgentId agent, OperationId operation)
+    {
+        if (operation.IsNone)
+        {
+            return;
+        }
+
+        _selectOperation.Parameters[0].Value = agent.Value;
+        _selectOperation.Parameters[1].Value = operation.Value;
+        using var reader = _selectOperation.ExecuteReader();
+        reader.Read();
+        state.AddNewestOperation(agent, reader.GetInt64(0));
+        if (!reader.IsDBNull(1))
+        {
+            state.State.Operations.Load(agent, OperationJson.Parse(operation, reader.GetString(1), reader.GetString(2)));
+        }
+    }
+
     /// <summary>The keys of every record holding an entry of <paramref name="agent"/>.</summary>
     public List<ArtifactKey> KeysOf(AgentId agent)
     {
@@ -203,7 +252,7 @@ internal sealed class DirectoryTables : IDisposable
         return ReadKeys(_sweepKeys);
     }
 
-    /// <summary>Writes back every row the rules changed: records, holder entries, agents.</summary>
+    /// <summary>Writes back every row the rules changed: records, holder entries, agents, the operation log.</summary>
     public void Save(LoadedState state)
     {
         foreach (var (key, record) in state.State.Records)
@@ -264,6 +313,17 @@ internal sealed class DirectoryTables : IDisposable
                 _deleteAgent.ExecuteNonQuery();
             }
         }
+
+        foreach (var agent in state.ForgottenOperations)
+        {
+            _deleteOperations.Parameters[0].Value = agent.Value;
+            _deleteOperations.ExecuteNonQuery();
+        }
+
+        foreach (var (agent, operation) in state.State.Operations.TakeAdded())
+        {
+            SaveOperation(agent, state.NextOperationSeq(agent), operation);
+        }
     }
 
     public void Dispose()
@@ -271,6 +331,28 @@ internal sealed class DirectoryTables : IDisposable
         foreach (var command in _all)
         {
             command.Dispose();
+        }
+
+        _json.Dispose();
+    }
+
+    private void SaveOperation(AgentId agent, long seq, RecordedOperation operation)
+    {
+        var p = _insertOperation.Parameters;
+        p[0].Value = agent.Value;
+        p[1].Value = operation.Id.Value;
+        p[2].Value = seq;
+        p[3].Value = _json.Versions(operation.Versions);
+        p[4].Value = _json.Signals(operation.Signals);
+        _insertOperation.ExecuteNonQuery();
+
+        // The agent's rows are numbered 1, 2, 3… with no gaps (only this trim and Forget delete, oldest
+        // first or all), so keeping the newest KeptPerAgent is deleting what is that far behind.
+        if (seq > OperationLog.KeptPerAgent)
+        {
+            _trimOperations.Parameters[0].Value = agent.Value;
+            _trimOperations.Parameters[1].Value = seq - OperationLog.KeptPerAgent;
+            _trimOperations.ExecuteNonQuery();
         }
     }
 

@@ -8,9 +8,20 @@ internal sealed class LoadedState
 {
     private readonly Dictionary<ArtifactKey, DirectoryRecord?> _recordsOnDisk = [];
     private readonly Dictionary<AgentId, DateTimeOffset?> _agentsOnDisk = [];
+    private readonly List<AgentId> _forgottenOperations = [];
+    private readonly Dictionary<AgentId, long> _newestOperation = [];
+
+    public LoadedState()
+    {
+        // The log holds only the one operation loaded (if any); what the rules record is saved from TakeAdded.
+        State.Operations.TrackAdded = true;
+    }
 
     /// <summary>The state the rules run on.</summary>
     public DirectoryState State { get; } = new();
+
+    /// <summary>The agents whose whole operation log is to be deleted (Forget).</summary>
+    public IReadOnlyList<AgentId> ForgottenOperations => _forgottenOperations;
 
     /// <summary>The keys loaded so far (present on disk or not).</summary>
     public IEnumerable<ArtifactKey> LoadedKeys => _recordsOnDisk.Keys;
@@ -38,6 +49,21 @@ internal sealed class LoadedState
             State.Heartbeats[agent] = at;
         }
     }
+
+    /// <summary>Notes the sequence number of the agent's newest recorded operation on disk (0 when it has none).</summary>
+    public void AddNewestOperation(AgentId agent, long seq) => _newestOperation[agent] = seq;
+
+    /// <summary>The sequence number for the next operation the agent records (numbered on from the one loaded).</summary>
+    /// <exception cref="InvalidOperationException">The agent's log was not loaded: the rules recorded an operation the store did not look up.</exception>
+    public long NextOperationSeq(AgentId agent) => _newestOperation.TryGetValue(agent, out var newest)
+        ? _newestOperation[agent] = newest + 1
+        : throw new InvalidOperationException($"The rules recorded an operation of '{agent}' whose log this operation did not load.");
+
+    /// <summary>
+    /// Deletes the agent's operation log on save: what <see cref="CoherenceRules.Forget"/> does to the
+    /// log, which only holds the part loaded here.
+    /// </summary>
+    public void ForgetOperations(AgentId agent) => _forgottenOperations.Add(agent);
 
     /// <summary>The record as it was on disk; null when it had no row.</summary>
     public DirectoryRecord? OnDisk(ArtifactKey key) => _recordsOnDisk.GetValueOrDefault(key);

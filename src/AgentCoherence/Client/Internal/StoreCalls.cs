@@ -9,7 +9,9 @@ namespace AgentCoherence;
 /// resolving a lost reply never reads, never re-arms a fence and never applies twice. A refusal for an
 /// agent the store no longer knows re-registers the agent (once per call) and tries again. Store
 /// failures reach the caller only as <see cref="StoreUnavailableException"/> (nothing applied) or
-/// <see cref="OutcomeUnknownException"/> (may have landed, with the id to resolve it).
+/// <see cref="OutcomeUnknownException"/> (may have landed, with the id to resolve it). A side effect that
+/// failed inside the store's step (<see cref="AtomicEffectFailedException"/>) passes through unretried: the
+/// store undid the step, and what the failure means is the effect's business.
 /// </summary>
 internal sealed class StoreCalls
 {
@@ -76,7 +78,7 @@ internal sealed class StoreCalls
             {
                 throw;
             }
-            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException)
+            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException or AtomicEffectFailedException)
             {
                 throw;
             }
@@ -128,7 +130,7 @@ internal sealed class StoreCalls
             {
                 throw;
             }
-            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException)
+            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException or AtomicEffectFailedException)
             {
                 throw;
             }

@@ -1,0 +1,9 @@
+using AgentCoherence.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentCoherence.Tests.Stores;
+
+public sealed class InMemoryAtomicEffectTests : AtomicEffectStoreConformanceTests
+{
+    protected override Task<IAtomicEffectStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IAtomicEffectStore>(new InMemoryDirectoryStore(time));
+}
