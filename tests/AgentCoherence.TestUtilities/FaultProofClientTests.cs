@@ -40,8 +40,16 @@ public abstract class FaultProofClientTests : IAsyncLifetime
     }
 
     /// <summary>A client over the faulty store and an in-process bus; no background sweeper or heartbeats unless asked.</summary>
+    /// <remarks>Back-off delays are zero: the clock is a fake one that only the test moves, so a delay would hang.</remarks>
     protected CoherenceClient Client(InMemoryEventBus? bus = null, CoherenceOptions? options = null) =>
-        new(Faults, bus ?? new InMemoryEventBus(), options ?? new CoherenceOptions(), Time, runSweeper: false);
+        new(Faults, bus ?? new InMemoryEventBus(), options ?? NoDelays(), Time, runSweeper: false);
+
+    /// <summary>Default options with every back-off at zero (attempts as the defaults).</summary>
+    protected static CoherenceOptions NoDelays(int storeAttempts = 5) => new()
+    {
+        Update = { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
+        StoreRetry = { MaxAttempts = storeAttempts, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
+    };
 
     protected static AgentOptions Quiet => new() { SendHeartbeats = false };
 
@@ -141,6 +149,44 @@ public abstract class FaultProofClientTests : IAsyncLifetime
         var record = (await Inner.InspectAsync(key))!;
         Assert.Equal(2, record.Version);
         Assert.Equal(operation == "Delete", record.IsTombstone);
+    }
+
+    [Fact]
+    public async Task Resolving_a_write_that_may_have_landed_never_says_it_did_not_while_the_store_is_down()
+    {
+        await using var coherence = Client(options: NoDelays(storeAttempts: 2));
+        await using var agent = coherence.Agent("a", Quiet);
+        var key = coherence.Key("doc");
+        await agent.WriteCasAsync(key, "v1", 0);
+
+        Faults.Then(FaultyDirectoryStore.Fault.LoseReply, FaultyDirectoryStore.Fault.LoseReply);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.WriteCasAsync(key, "v2", 1).AsTask());
+
+        // The store is unreachable (it applies nothing) while the caller resolves: still "may have landed".
+        Faults.Then(FaultyDirectoryStore.Fault.Unavailable, FaultyDirectoryStore.Fault.Unavailable);
+        var again = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.ResolveAsync(unknown).AsTask());
+        Assert.True(again.MayHaveLanded);
+        Assert.Equal(unknown.OperationId, again.OperationId);
+
+        Assert.True(await agent.ResolveAsync(unknown));
+        Assert.Equal(2, (await Inner.InspectAsync(key))!.Version);
+    }
+
+    [Fact]
+    public async Task A_write_whose_acquire_stays_unknown_reports_nothing_written_and_gives_the_grant_back()
+    {
+        await using var coherence = Client(options: NoDelays(storeAttempts: 2));
+        await using var agent = coherence.Agent("a", Quiet);
+        await using var peer = coherence.Agent("peer", Quiet);
+        var key = coherence.Key("doc");
+
+        Faults.FaultOnly = "Acquire";
+        Faults.Then(FaultyDirectoryStore.Fault.LoseReply, FaultyDirectoryStore.Fault.LoseReply);
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => agent.WriteAsync(key, "v1").AsTask());
+        Assert.False(error.MayHaveLanded);
+        Assert.Null((await Inner.InspectAsync(key))?.GrantHolder);
+
+        Assert.Equal(1, (await peer.WriteAsync(key, "peer v1")).Version);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
 
         /// <summary>Apply the write, then throw a raw exception that is not the library's (as a client library would).</summary>
         RawAfterApply,
+
+        /// <summary>Do not apply the write; report the store unreachable (nothing applied).</summary>
+        Unavailable,
     }
 
     private readonly Queue<Fault> _faults = new();
@@ -139,6 +142,11 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         if ((FaultOnly is null || FaultOnly == operation) && _faults.Count > 0)
         {
             fault = _faults.Dequeue();
+        }
+
+        if (fault == Fault.Unavailable)
+        {
+            throw new StoreUnavailableException(operation, key, "store unreachable", new IOException("connection refused"));
         }
 
         if (fault == Fault.LoseRequest)

@@ -119,6 +119,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// </summary>
     /// <exception cref="StaleViewException">This agent's view of the existing artifact is not current.</exception>
     /// <exception cref="HeldByOtherException">A peer holds the grant.</exception>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable; nothing was written (a grant the call may have taken is released).</exception>
     public async ValueTask<CoherenceGrant> AcquireAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -126,7 +127,17 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.acquire", key))
         {
-            result = await _calls.WriteAsync("Acquire", key, (op, ct) => _client.Store.AcquireAsync(Id, key, op, ct), IsUnknownAgent, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await _calls.WriteAsync("Acquire", key, (op, ct) => _client.Store.AcquireAsync(Id, key, op, ct), IsUnknownAgent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OutcomeUnknownException unknown)
+            {
+                // The grant may be held, but nothing was written and the caller has no handle on it: give
+                // it back (in the background if the store is still unreachable) and let the caller retry.
+                await ReleaseAfterWriteAsync(key).ConfigureAwait(false);
+                throw new StoreUnavailableException("Acquire", key, $"Acquiring the grant on '{key}' failed at the directory store; nothing was written, and a grant it may have taken is being released. Retry when the store answers.", unknown);
+            }
         }
 
         if (result.Refusal is { } refusal)

@@ -36,6 +36,7 @@ internal sealed class StoreCalls
     /// <param name="cancellationToken">Honoured until the write may have landed; after that the outcome is found out first.</param>
     /// <param name="operation">The id to use; a fresh one when none.</param>
     /// <param name="onResult">Runs on the outcome, also when <see cref="CoherentAgent.ResolveAsync"/> finds it later (keeps the cache, publishes signals).</param>
+    /// <param name="resolving">True when re-sending a write whose earlier outcome is unknown: it may have landed before this call started.</param>
     public async ValueTask<T> WriteAsync<T>(
         string name,
         ArtifactKey key,
@@ -43,11 +44,12 @@ internal sealed class StoreCalls
         Func<T, bool> unknownAgent,
         CancellationToken cancellationToken,
         OperationId operation = default,
-        Func<T, ValueTask>? onResult = null)
+        Func<T, ValueTask>? onResult = null,
+        bool resolving = false)
     {
         var id = operation.IsNone ? OperationId.New() : operation;
         var retry = _client.Options.StoreRetry;
-        var mayHaveLanded = false;
+        var mayHaveLanded = resolving;
         var reregistered = false;
         for (var attempt = 1; ; attempt++)
         {
@@ -88,12 +90,12 @@ internal sealed class StoreCalls
                 mayHaveLanded |= ex is not StoreUnavailableException;
             }
 
-            if (attempt >= retry.MaxAttempts || (mayHaveLanded && cancellationToken.IsCancellationRequested && attempt > 1))
+            if (attempt >= retry.MaxAttempts || (mayHaveLanded && cancellationToken.IsCancellationRequested && (attempt > 1 || resolving)))
             {
                 throw mayHaveLanded
                     ? new OutcomeUnknownException(key, name, failure, id)
                     {
-                        Replay = async ct => (object?)await WriteAsync(name, key, call, unknownAgent, ct, id, onResult).ConfigureAwait(false),
+                        Replay = async ct => (object?)await WriteAsync(name, key, call, unknownAgent, ct, id, onResult, resolving: true).ConfigureAwait(false),
                     }
                     : Unavailable(name, key, failure);
             }
