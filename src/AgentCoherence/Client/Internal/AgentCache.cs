@@ -209,11 +209,13 @@ internal sealed class AgentCache
         version != otherVersion ? version.CompareTo(otherVersion) : epoch.CompareTo(otherEpoch);
 
     // Caller holds _gate. A signal for a newer version, or a newer owner epoch (a reclaim), of the key
-    // arrived: a copy read before it must not be served as current. An epoch of -1 is unknown (a commit's
-    // reply does not carry it) and is judged by version alone.
+    // arrived: a copy read before it must not be served as current. An epoch of -1 is unknown: the copy is
+    // this agent's own commit, whose reply does not carry the epoch. No peer signals an agent its own
+    // version, so a signal at that version is a reclaim of the grant it committed under, after the commit:
+    // the copy is older than it (the reclaim signal can overtake the commit's reply).
     private bool SignalledPast(ArtifactKey key, long version, long ownerEpoch) =>
         _signalled.TryGetValue(key, out var mark)
-        && (mark.Version > version || (ownerEpoch >= 0 && mark.Epoch > ownerEpoch));
+        && (mark.Version > version || (ownerEpoch >= 0 ? mark.Epoch > ownerEpoch : mark.Version == version));
 
     // Caller holds _gate.
     private void Put(ArtifactView view, long ownerEpoch, bool valid)
