@@ -1,4 +1,5 @@
 using AgentCoherence.ModelChecking.ClientModel;
+using static AgentCoherence.ModelChecking.ClientModel.ScriptStep;
 
 namespace AgentCoherence.ModelChecking;
 
@@ -13,7 +14,7 @@ public sealed class ClientFindingsTests
     [Fact]
     public void A_reclaim_signal_that_overtakes_the_commit_reply_leaves_the_committed_copy_invalid()
     {
-        var scenario = new ClientScenario(CacheStrategy.Lazy, [], [ScriptStep.Read, ScriptStep.Write, ScriptStep.Read], new ClientBounds());
+        var scenario = new ClientScenario(CacheStrategy.Lazy, [], [Read, Write, Read], new ClientBounds());
         const int B = 1;
         ClientStep[] path =
         [
@@ -28,5 +29,33 @@ public sealed class ClientFindingsTests
         ];
 
         Assert.Null(new ClientExplorer(scenario).Replay(path));
+    }
+
+    /// <summary>
+    /// A known gap, not fixed here (it is in the store contract, not the client): forgetting an agent drops the
+    /// operation ids the store recorded for it (CoherenceRules.Forget), so a write that landed and whose reply
+    /// was lost can no longer be resolved. After re-registering, the client retries with the same id, the store
+    /// checks it afresh, and the caller is told VersionConflict for a write that landed (its signals are never
+    /// published). The default explorations forget an agent only between its operations.
+    /// </summary>
+    [Fact]
+    public void Forgetting_an_agent_while_its_write_is_unresolved_loses_the_write_s_outcome()
+    {
+        var scenario = new ClientScenario(CacheStrategy.Lazy, [Read, Cas], [], new ClientBounds(Forgets: 1, ForgetMidOperation: true));
+        const int A = 0;
+        ClientStep[] path =
+        [
+            new(StepKind.Start, A), new(StepKind.Apply, 1), new(StepKind.Reply, 1),    // a reads v1
+            new(StepKind.Start, A), new(StepKind.Apply, 2),                            // a's CommitCas(expected 1) lands: v2
+            new(StepKind.LoseReply, 2),                                                // its reply is lost
+            new(StepKind.Forget, A),                                                   // the store forgets a, and a's recorded ids
+            new(StepKind.Apply, 3), new(StepKind.Reply, 3),                            // the retry: UnknownAgent; a registers again
+            new(StepKind.Apply, 4), new(StepKind.Reply, 4),                            // the same id, checked afresh: VersionConflict
+        ];
+
+        var found = Assert.IsType<ClientCounterexample>(new ClientExplorer(scenario).Replay(path));
+
+        Assert.Equal(ClientInvariant.LandedMeansLanded, found.Invariant);
+        Assert.Equal(path.Length, found.Length);
     }
 }
