@@ -35,9 +35,6 @@ internal sealed class AgentRun(string name, CoherenceClient client, CoherentAgen
     /// <summary>Versions this agent's own writes created, with the owner epoch each landed at.</summary>
     public Dictionary<long, long> OwnVersions { get; } = [];
 
-    /// <summary>When the store last registered the agent (time since the start).</summary>
-    public TimeSpan RegisteredAt { get; set; }
-
     /// <summary>True from the store forgetting the agent until it registers again.</summary>
     public bool Forgotten { get; set; }
 

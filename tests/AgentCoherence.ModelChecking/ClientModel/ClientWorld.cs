@@ -396,6 +396,14 @@ internal sealed class ClientWorld
 
     private void Violate(ClientInvariant invariant, string message) => _violations.Add((invariant, message));
 
+    private void Cover(string corner)
+    {
+        if (!Quiet)
+        {
+            Coverage.Add(corner);
+        }
+    }
+
     private void Start(AgentRun agent)
     {
         var step = agent.Script[agent.Next++];
@@ -474,10 +482,7 @@ internal sealed class ClientWorld
         {
             // Only a delivered signal starts client code outside a chain: an eager refresh.
             chain = new Chain(agent, null, ++agent.RefreshesStarted);
-            if (!Quiet)
-            {
-                Coverage.Add("an eager refresh fetched a signalled version");
-            }
+            Cover("an eager refresh fetched a signalled version");
 
             agent.Refreshes.Add(chain);
         }
@@ -486,7 +491,7 @@ internal sealed class ClientWorld
             throw new InvalidOperationException($"{chain.Name} issued a call as {call.Agent}.");
         }
 
-        if (_store.Held.Count(c => c.Chain == chain) > 0)
+        if (_store.Held.Exists(c => c.Chain == chain))
         {
             throw new InvalidOperationException($"{chain.Name} holds two calls at once.");
         }
@@ -503,13 +508,9 @@ internal sealed class ClientWorld
         }
 
         var agent = _agents.Single(a => a.Id == id);
-        if (!Quiet)
-        {
-            Coverage.Add("an agent registered again");
-        }
+        Cover("an agent registered again");
 
         agent.Forgotten = false;
-        agent.RegisteredAt = _clock.Elapsed;
     }
 
     private void OnPublished(InvalidationSignal signal)
@@ -550,28 +551,19 @@ internal sealed class ClientWorld
         switch (call.Result)
         {
             case WriteResult { Refusal: { } refusal }:
-                if (!Quiet)
-                {
-                    Coverage.Add($"{call.Operation} refused {refusal.Reason}");
-                }
+                Cover($"{call.Operation} refused {refusal.Reason}");
 
                 break;
             case ReadResult { Refusal: null, ContentIncluded: false }:
-                if (!Quiet)
-                {
-                    Coverage.Add("read re-validated (no content)");
-                }
+                Cover("read re-validated (no content)");
 
                 break;
         }
 
         if (replayed && succeeded)
         {
-            if (!Quiet)
-            {
-                Coverage.Add("a write retried with its id got its recorded result");
-                Coverage.Add($"{call.Operation} retried with its id got its recorded result");
-            }
+            Cover("a write retried with its id got its recorded result");
+            Cover($"{call.Operation} retried with its id got its recorded result");
         }
 
         if (!call.IsWrite || !succeeded || replayed)
@@ -629,10 +621,7 @@ internal sealed class ClientWorld
             case StepKind.LoseReply:
                 if (call.IsContentWrite && call.Result is WriteResult { Succeeded: true })
                 {
-                    if (!Quiet)
-                    {
-                        Coverage.Add("the reply of a landed write was lost");
-                    }
+                    Cover("the reply of a landed write was lost");
                 }
 
                 chain.History.Add($"{call.Describe()}: reply lost");
@@ -663,10 +652,7 @@ internal sealed class ClientWorld
                 if (call.Result is ReadResult { Refusal: null, ContentIncluded: true } read
                     && chain.Agent.Agent.Cache.Inspect(Key) is { View: { } view, Valid: false } && view.Version == read.Version)
                 {
-                    if (!Quiet)
-                    {
-                        Coverage.Add("a fetched view was stored invalid (a newer signal arrived meanwhile)");
-                    }
+                    Cover("a fetched view was stored invalid (a newer signal arrived meanwhile)");
                 }
             }
             else
@@ -692,10 +678,7 @@ internal sealed class ClientWorld
             LastLabel = $"deliver {StoreCall.Describe(signal)} ({(applied ? "applied" : "dropped")})";
         }
 
-        if (!Quiet)
-        {
-            Coverage.Add(applied ? $"{signal.Kind} signal applied" : "a signal dropped as a duplicate or older");
-        }
+        Cover(applied ? $"{signal.Kind} signal applied" : "a signal dropped as a duplicate or older");
 
         var seen = agent.Delivered;
         var duplicate = seen.Exists(d => d.Kind == signal.Kind && d.NewVersion == signal.NewVersion && d.OwnerEpoch == signal.OwnerEpoch);
@@ -731,10 +714,7 @@ internal sealed class ClientWorld
 
         if (result.Reclaimed.Count > 0)
         {
-            if (!Quiet)
-            {
-                Coverage.Add(result.Reclaimed[0].Info.Epoch >= 2 ? "a second reclaim" : "a reclaim");
-            }
+            Cover(result.Reclaimed[0].Info.Epoch >= 2 ? "a second reclaim" : "a reclaim");
         }
 
         foreach (var signal in result.Signals)
@@ -792,10 +772,7 @@ internal sealed class ClientWorld
             }
             else if (op.Calls == 0)
             {
-                if (!Quiet)
-                {
-                    Coverage.Add("a read served from the cache");
-                }
+                Cover("a read served from the cache");
 
                 if (agent.HighestDelivered() is { } highest && view!.Version < highest.Version)
                 {
@@ -816,10 +793,7 @@ internal sealed class ClientWorld
                 Violate(ClientInvariant.NoDoubleApply, $"{op.Name} reported v{view.Version} as landed, but the store applied v{landed[^1].Version}");
                 break;
             case null:
-                if (!Quiet)
-                {
-                    Coverage.Add($"{op.Step} landed");
-                }
+                Cover($"{op.Step} landed");
 
                 break;
             case OutcomeUnknownException:

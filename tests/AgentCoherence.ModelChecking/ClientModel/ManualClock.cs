@@ -10,9 +10,6 @@ internal sealed class ManualClock : TimeProvider
 
     private long _ticks;
 
-    /// <summary>Time since <see cref="Start"/>.</summary>
-    public TimeSpan Elapsed => TimeSpan.FromTicks(_ticks);
-
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow() => Start.AddTicks(_ticks);
