@@ -93,6 +93,16 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <summary>The metrics.</summary>
     public CoherenceDiagnostics Diagnostics { get; }
 
+    /// <summary>The client's fault-handling fixes; all on except in the model checker's mutants. Read when an agent is created.</summary>
+    internal ClientGuards Guards { get; set; } = ClientGuards.All;
+
+    /// <summary>
+    /// An eager agent fetches a signalled version after yielding, so the thread delivering the signal is not
+    /// held by the fetch. The client model checker turns the yield off: it drives every continuation on its
+    /// own thread, and a yield would hand the fetch to the thread pool.
+    /// </summary>
+    internal bool YieldBeforeRefresh { get; set; } = true;
+
     /// <summary>The agents alive in this client.</summary>
     public IReadOnlyCollection<CoherentAgent> Agents => (IReadOnlyCollection<CoherentAgent>)_agents.Values;
 

@@ -31,7 +31,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         Id = id;
         _logger = logger;
         Strategy = options.Strategy ?? client.Options.Cache.Strategy;
-        _cache = new AgentCache(Strategy, client.Options.Cache, client.Time);
+        _cache = new AgentCache(Strategy, client.Options.Cache, client.Time, client.Guards);
         _life = new AgentLifecycle(client, id, options, logger, _cache.InvalidateAll);
         _calls = new StoreCalls(client, id, logger, _life.ReregisterAsync);
         _life.Calls = _calls;
@@ -509,6 +509,9 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <summary>Marks every cached copy invalid, so the next read of each re-validates with the store.</summary>
     internal void InvalidateAll() => _cache.InvalidateAll();
 
+    /// <summary>The agent's cache, for the client model checker to inspect.</summary>
+    internal AgentCache Cache => _cache;
+
     internal void OnSignal(InvalidationSignal signal)
     {
         Channel<InvalidationSignal>? channel;
@@ -728,7 +731,11 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         try
         {
-            await Task.Yield();
+            if (_client.YieldBeforeRefresh)
+            {
+                await Task.Yield();
+            }
+
             await FetchAsync(key, useKnownVersion: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)

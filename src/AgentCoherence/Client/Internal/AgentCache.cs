@@ -14,12 +14,14 @@ internal sealed class AgentCache
     private readonly CacheStrategy _strategy;
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
+    private readonly ClientGuards _guards;
 
-    public AgentCache(CacheStrategy strategy, CacheOptions options, TimeProvider time)
+    public AgentCache(CacheStrategy strategy, CacheOptions options, TimeProvider time, ClientGuards guards = ClientGuards.All)
     {
         _strategy = strategy;
         _options = options;
         _time = time;
+        _guards = guards;
     }
 
     /// <summary>What applying a signal did.</summary>
@@ -40,20 +42,33 @@ internal sealed class AgentCache
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(key, out var entry) || !entry.Valid)
+            if (!_entries.TryGetValue(key, out var entry) || !Hits(entry))
             {
                 return null;
             }
 
-            switch (_strategy)
-            {
-                case CacheStrategy.Lease when _time.GetElapsedTime(entry.ValidatedAt) >= _options.LeaseTtl:
-                case CacheStrategy.AccessCount when entry.HitsSinceValidation >= _options.AccessCount:
-                    return null;
-            }
-
             entry.HitsSinceValidation++;
             return entry.View;
+        }
+    }
+
+    /// <summary>What the cache holds for a key and what its signals said, without counting a hit: for the client model checker.</summary>
+    public Snapshot Inspect(ArtifactKey key)
+    {
+        lock (_gate)
+        {
+            var held = _entries.TryGetValue(key, out var entry);
+            var marked = _signalled.TryGetValue(key, out var mark);
+            return new Snapshot(
+                held ? entry!.View : null,
+                held && entry!.Valid,
+                held && Hits(entry!),
+                held ? entry!.OwnerEpoch : -1,
+                held ? entry!.HitsSinceValidation : 0,
+                held ? _time.GetElapsedTime(entry!.ValidatedAt) : TimeSpan.Zero,
+                marked ? mark.Version : -1,
+                marked ? mark.Epoch : -1,
+                marked ? mark.Kinds : 0);
         }
     }
 
@@ -79,7 +94,7 @@ internal sealed class AgentCache
                 return null;
             }
 
-            entry.Valid = !SignalledPast(key, version, ownerEpoch);
+            entry.Valid = !SignalledPast(key, version, ownerEpoch) || !On(ClientGuards.FetchRaceCheck);
             entry.OwnerEpoch = Math.Max(entry.OwnerEpoch, ownerEpoch);
             entry.ValidatedAt = _time.GetTimestamp();
             entry.HitsSinceValidation = 0;
@@ -92,7 +107,7 @@ internal sealed class AgentCache
     {
         lock (_gate)
         {
-            Put(view, ownerEpoch, valid: !SignalledPast(view.Key, view.Version, ownerEpoch));
+            Put(view, ownerEpoch, valid: !SignalledPast(view.Key, view.Version, ownerEpoch) || !On(ClientGuards.FetchRaceCheck));
         }
     }
 
@@ -146,7 +161,9 @@ internal sealed class AgentCache
             var bit = 1 << (int)signal.Kind;
             if (_signalled.TryGetValue(signal.Key, out var mark))
             {
-                var order = Compare(signal.NewVersion, signal.OwnerEpoch, mark.Version, mark.Epoch);
+                var order = On(ClientGuards.SignalEpochIdentity)
+                    ? Compare(signal.NewVersion, signal.OwnerEpoch, mark.Version, mark.Epoch)
+                    : signal.NewVersion.CompareTo(mark.Version);
                 if (order < 0 || (order == 0 && (mark.Kinds & bit) != 0))
                 {
                     return SignalEffect.Dropped;
@@ -175,17 +192,30 @@ internal sealed class AgentCache
         }
     }
 
+    private bool On(ClientGuards guard) => (_guards & guard) == guard;
+
+    // Caller holds _gate.
+    private bool Hits(Entry entry) =>
+        entry.Valid && _strategy switch
+        {
+            CacheStrategy.Lease => _time.GetElapsedTime(entry.ValidatedAt) < _options.LeaseTtl,
+            CacheStrategy.AccessCount => entry.HitsSinceValidation < _options.AccessCount,
+            _ => true,
+        };
+
     // Versions and owner epochs never decrease at the store, so the (version, epoch) pairs of one key's
     // signals form a chain: ordered by version, then epoch.
     private static int Compare(long version, long epoch, long otherVersion, long otherEpoch) =>
         version != otherVersion ? version.CompareTo(otherVersion) : epoch.CompareTo(otherEpoch);
 
     // Caller holds _gate. A signal for a newer version, or a newer owner epoch (a reclaim), of the key
-    // arrived: a copy read before it must not be served as current. An epoch of -1 is unknown (a commit's
-    // reply does not carry it) and is judged by version alone.
+    // arrived: a copy read before it must not be served as current. An epoch of -1 is unknown: the copy is
+    // this agent's own commit, whose reply does not carry the epoch. No peer signals an agent its own
+    // version, so a signal at that version is a reclaim of the grant it committed under, after the commit:
+    // the copy is older than it (the reclaim signal can overtake the commit's reply).
     private bool SignalledPast(ArtifactKey key, long version, long ownerEpoch) =>
         _signalled.TryGetValue(key, out var mark)
-        && (mark.Version > version || (ownerEpoch >= 0 && mark.Epoch > ownerEpoch));
+        && (mark.Version > version || (ownerEpoch >= 0 ? mark.Epoch > ownerEpoch : mark.Version == version));
 
     // Caller holds _gate.
     private void Put(ArtifactView view, long ownerEpoch, bool valid)
@@ -199,6 +229,21 @@ internal sealed class AgentCache
     }
 
     private readonly record struct Mark(long Version, long Epoch, int Kinds);
+
+    /// <summary>
+    /// One key's copy and signal mark. <see cref="View"/> is null when no copy is held; <see cref="Hits"/> says
+    /// whether a read now would be served from it; the mark fields are -1 (and no kinds) when no signal arrived.
+    /// </summary>
+    public readonly record struct Snapshot(
+        ArtifactView? View,
+        bool Valid,
+        bool Hits,
+        long OwnerEpoch,
+        int HitsSinceValidation,
+        TimeSpan SinceValidation,
+        long SignalledVersion,
+        long SignalledEpoch,
+        int SignalledKinds);
 
     private sealed class Entry(ArtifactView view, long validatedAt)
     {

@@ -61,7 +61,7 @@ internal sealed class StoreCalls
             {
                 token.ThrowIfCancellationRequested();
                 var result = await call(id, token).ConfigureAwait(false);
-                if (unknownAgent(result) && !reregistered)
+                if (unknownAgent(result) && !reregistered && On(ClientGuards.Reregistration))
                 {
                     reregistered = true;
                     await _reregister(token).ConfigureAwait(false);
@@ -69,7 +69,7 @@ internal sealed class StoreCalls
                     continue;
                 }
 
-                if (onResult is not null)
+                if (onResult is not null && (attempt == 1 || On(ClientGuards.OutcomeAfterLostReply)))
                 {
                     await onResult(result).ConfigureAwait(false);
                 }
@@ -103,6 +103,10 @@ internal sealed class StoreCalls
             _client.Diagnostics.StoreRetries.Add(1, new KeyValuePair<string, object?>("operation", name));
             Log.StoreRetry(_logger, failure, name, _agent.Value, key.ToString(), attempt, id.ToString());
             await DelayAsync(attempt, mayHaveLanded ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
+            if (_client.Guards != ClientGuards.All)
+            {
+                id = await MutantRetryIdAsync(id, key, mayHaveLanded).ConfigureAwait(false);
+            }
         }
     }
 
@@ -118,7 +122,7 @@ internal sealed class StoreCalls
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var result = await call(cancellationToken).ConfigureAwait(false);
-                if (unknownAgent(result) && !reregistered)
+                if (unknownAgent(result) && !reregistered && On(ClientGuards.Reregistration))
                 {
                     reregistered = true;
                     await _reregister(cancellationToken).ConfigureAwait(false);
@@ -156,6 +160,29 @@ internal sealed class StoreCalls
     public static StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception failure) =>
         failure as StoreUnavailableException
         ?? new StoreUnavailableException(name, key, $"{name}{(key is null ? string.Empty : $" on '{key}'")} failed at the directory store ({failure.GetType().Name}: {failure.Message}). Nothing was applied; retry later.", failure);
+
+    private bool On(ClientGuards guard) => (_client.Guards & guard) == guard;
+
+    // Only the model checker's mutants take another id (see ClientGuards); production retries with the same one.
+    private async ValueTask<OperationId> MutantRetryIdAsync(OperationId id, ArtifactKey key, bool mayHaveLanded)
+    {
+        if (mayHaveLanded && !On(ClientGuards.SideEffectFreeResolution))
+        {
+            // The old resolution: look at the artifact first. The read registers a view and re-arms the fence.
+            try
+            {
+                await _client.Store.ReadAsync(_agent, key, -1, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not InvariantViolationException)
+            {
+                Log.StoreRetry(_logger, ex, "Read", _agent.Value, key.ToString(), 0, "-");
+            }
+
+            return OperationId.New();
+        }
+
+        return On(ClientGuards.SameOperationId) ? id : OperationId.New();
+    }
 
     // The first retry is immediate (a lost reply on a healthy store); later ones back off with full jitter.
     private Task DelayAsync(int attempt, CancellationToken cancellationToken)
