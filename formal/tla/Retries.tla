@@ -6,7 +6,8 @@
 (* Every write (Acquire, Release, Commit, Delete, CommitCas, DeleteCas,    *)
 (* CommitAll) carries an operation id chosen by the client.  The store     *)
 (* records, per agent, the ids it applied with their results, in the same  *)
-(* atomic step as the write.  A call (first attempt or retry):             *)
+(* atomic step as the write (here: the latest one, see Records).  A call   *)
+(* (first attempt or retry):                                               *)
 (*   - id already applied  -> the recorded result, nothing applied         *)
 (*   - id never applied    -> checked against the current state, exactly   *)
 (*                            as in Fencing: it lands (and is recorded) or *)
@@ -15,7 +16,7 @@
 (* be lost after the store step.  A client whose reply was lost does not   *)
 (* know the outcome: it retries with the SAME id, any number of times,     *)
 (* while other agents act and sweeps reclaim.  Resolution has no side      *)
-(* effects: the client never reads to find out what happened.             *)
+(* effects: the client never reads to find out what happened.              *)
 (*                                                                         *)
 (* The client is sequential: while a call is unresolved (pending) its      *)
 (* agent takes no other store step (no read, no other write), as a client  *)
@@ -105,7 +106,7 @@ RtInit ==
     /\ zombieOpWrites = {}
 
 -----------------------------------------------------------------------------
-(* The client side: the operations a client may issue.                      *)
+(* The client side: the operations a client may issue.                     *)
 
 \* The operation of the given kind on the artifacts K that a's client issues
 \* with its next fresh id.  Its expected versions come from its view (the
@@ -126,9 +127,9 @@ NewOps(a) ==
 OpKey(o) == CHOOSE k \in o.keys : TRUE
 
 -----------------------------------------------------------------------------
-(* The store side of a call whose id was never applied: the checks of the   *)
-(* earlier specs, in PROTOCOL order, against the current state.  "Bound" is *)
-(* the model bound (no step at all), not a refusal.                         *)
+(* The store side of a call whose id was never applied: the checks of      *)
+(* the earlier specs, in PROTOCOL order, against the current state.        *)
+(* "Bound" is the model bound (no step at all), not a refusal.             *)
 
 CasOutcome(a, k, e) ==
     IF CasCheck(a, k, e) # "ok" THEN CasCheck(a, k, e)
@@ -201,7 +202,7 @@ LandStore(a, o) ==
     ELSE CommitAll(a, o.keys, o.exp) /\ NoteOpWrite(a, o)
 
 -----------------------------------------------------------------------------
-(* One call of operation o by agent a: one atomic store step.               *)
+(* One call of operation o by agent a: one atomic store step.              *)
 
 \* The store's record of operation o of a (NoResult: never applied).
 Recorded(a, o) == IF applied[a].id = o.id THEN applied[a].res ELSE NoResult
@@ -316,8 +317,8 @@ RtNext ==
 RtSpec == RtInit /\ [][RtNext]_rtAllVars
 
 -----------------------------------------------------------------------------
-(* Invariants (besides every invariant of Fencing, which must hold through  *)
-(* lost replies and retries; NoStaleApply read per operation, see above).   *)
+(* Invariants (besides every invariant of Fencing, which must hold through *)
+(* lost replies and retries; NoStaleApply read per operation, see above).  *)
 
 \* Exactly once: no operation id lands a version twice.
 NoDoubleApply == doubleWrites = {}
