@@ -10,6 +10,9 @@
 #    (formal/tla/mutants/<Spec>_<Mutant>[__<Invariant>].cfg) and fails unless
 #    TLC reports "Invariant <Name> is violated" for the invariant it lists.
 #    Otherwise it says plainly that TLC was not run, and exits 0.
+# Between the two, when `node` is on PATH and the tree-sitter TLA+ parser is
+# installed (TLA_PARSER_DIR, see tla-syntax.cjs), every .tla is syntax-checked;
+# without the parser that step is skipped, never failed.
 #
 # This script never downloads or builds tla2tools.jar.
 # Usage: TLA2TOOLS_JAR=/path/to/tla2tools.jar formal/check.sh
@@ -115,7 +118,25 @@ if ((failures > 0)); then
     exit 1
 fi
 
-# --- 2. TLC (only when java and the jar are present) ------------------------
+# --- 2. syntax check (only when node and the tree-sitter TLA+ parser are present)
+
+# Optional: CI has no parser unless something installs it, and its absence is
+# never a failure. See formal/README.md ("Syntax check without TLC").
+if command -v node > /dev/null 2>&1; then
+    rc=0
+    out="$(node "$here/tla-syntax.cjs" "$tla_dir"/*.tla 2>&1)" || rc=$?
+    case "$rc" in
+        0) echo "syntax: $(ls "$tla_dir"/*.tla | wc -l | tr -d ' ') modules parse (tree-sitter TLA+ grammar; not SANY)" ;;
+        3) echo "syntax check skipped: $out" ;;
+        *) echo "$out"
+           echo "formal/check.sh: syntax check failed"
+           exit 1 ;;
+    esac
+else
+    echo "syntax check skipped: node is missing"
+fi
+
+# --- 3. TLC (only when java and the jar are present) ------------------------
 
 if ! command -v java > /dev/null 2>&1 || [[ -z "${TLA2TOOLS_JAR:-}" || ! -f "${TLA2TOOLS_JAR:-}" ]]; then
     echo "TLC was not run: java or TLA2TOOLS_JAR (path to tla2tools.jar) is missing"

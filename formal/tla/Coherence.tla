@@ -39,7 +39,11 @@ KnownMutants ==
       "NoVersionCheck",     \* Occ: CommitCas skips expectedVersion < Version
       "PartialCommitAll",   \* Occ: CommitAll lands the members that pass, drops the rest
       "PeerReadRearms",     \* CrashRecovery/Fencing: a read re-arms every agent's ReadEpoch
-      "TrustCache" }        \* SharedStore: the coordinator checks against its cached version
+      "TrustCache",         \* SharedStore: the coordinator checks against its cached version
+      "NoDedup",            \* Retries: a retry is checked again instead of returning the recorded result
+      "ResolveByRead",      \* Retries: an unknown outcome is resolved by a Read (re-arms the fence), then a retry
+      "ReplyAlwaysValid",   \* CacheFetch: a fetch reply is installed valid whatever was signalled meanwhile
+      "DedupByVersion" }    \* CacheFetch: a reclaim signal at a version already seen is dropped, epoch ignored
 
 ASSUME Agents # {} /\ Artifacts # {}
 ASSUME MaxVersion \in Nat /\ MaxVersion >= 1
