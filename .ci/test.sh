@@ -34,8 +34,12 @@ if command -v npm >/dev/null 2>&1; then
   echo "== npm ci ($node_client)"
   (cd "$node_client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "npm ci in $node_client failed; the third-party MCP client test will report it" >&2
+  # The tree-sitter TLA+ grammar formal/check.sh parses every spec with (no TLC here).
+  echo "== npm ci (formal/parser)"
+  (cd formal/parser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "npm ci in formal/parser failed; formal/check.sh will report the missing parser" >&2
 else
-  echo "missing: npm (the third-party MCP client test needs Node.js 18+ and npm)" >&2
+  echo "missing: npm (the third-party MCP client test needs Node.js 18+ and npm; formal/check.sh needs it for the TLA+ syntax check)" >&2
 fi
 
 dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1

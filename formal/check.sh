@@ -120,11 +120,22 @@ fi
 
 # --- 2. syntax check (only when node and the tree-sitter TLA+ parser are present)
 
-# Optional: CI has no parser unless something installs it, and its absence is
-# never a failure. See formal/README.md ("Syntax check without TLC").
+# The parser is pinned in formal/parser (package.json + lock file); .ci/test.sh
+# installs it there with `npm ci --ignore-scripts`, and TLA_PARSER_DIR may point
+# elsewhere. Without node or the parser the check is skipped (said plainly),
+# except under CI=true, where .ci/test.sh installed it and its absence is a failure.
+# See formal/README.md ("Syntax check without TLC").
+if [[ -z "${TLA_PARSER_DIR:-}" && -d "$here/parser/node_modules" ]]; then
+    export TLA_PARSER_DIR="$here/parser"
+fi
 if command -v node > /dev/null 2>&1; then
     rc=0
     out="$(node "$here/tla-syntax.cjs" "$tla_dir"/*.tla 2>&1)" || rc=$?
+    if [[ "$rc" == 3 && "${CI:-}" == "true" ]]; then
+        echo "$out"
+        echo "formal/check.sh: CI=true but the TLA+ parser is missing (npm ci --ignore-scripts in formal/parser)"
+        exit 1
+    fi
     case "$rc" in
         0) echo "syntax: $(ls "$tla_dir"/*.tla | wc -l | tr -d ' ') modules parse (tree-sitter TLA+ grammar; not SANY)" ;;
         3) echo "syntax check skipped: $out" ;;
@@ -132,6 +143,9 @@ if command -v node > /dev/null 2>&1; then
            echo "formal/check.sh: syntax check failed"
            exit 1 ;;
     esac
+elif [[ "${CI:-}" == "true" ]]; then
+    echo "formal/check.sh: CI=true but node is missing (the TLA+ syntax check needs it)"
+    exit 1
 else
     echo "syntax check skipped: node is missing"
 fi
