@@ -80,7 +80,7 @@ internal sealed class StoreCalls
             {
                 throw;
             }
-            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException or AtomicEffectFailedException)
+            catch (Exception ex) when (PassesThrough(ex))
             {
                 throw;
             }
@@ -136,7 +136,7 @@ internal sealed class StoreCalls
             {
                 throw;
             }
-            catch (Exception ex) when (ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException or AtomicEffectFailedException)
+            catch (Exception ex) when (PassesThrough(ex))
             {
                 throw;
             }
@@ -155,6 +155,11 @@ internal sealed class StoreCalls
             await DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // Not a failure of the store: bad input, a refusal, a broken invariant (a bug), a disposed client, or a
+    // side effect that failed inside the step (which undid the write). Retrying cannot change any of them.
+    private static bool PassesThrough(Exception ex) =>
+        ex is CoherenceArgumentException or CoherenceException or InvariantViolationException or ObjectDisposedException or AtomicEffectFailedException;
 
     /// <summary>A store failure as the library's own type: kept when it is one already.</summary>
     public static StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception failure) =>
