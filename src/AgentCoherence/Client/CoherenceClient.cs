@@ -66,7 +66,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     }
 
     /// <summary>DI constructor.</summary>
-    internal CoherenceClient(IDirectoryStore store, IEventBus bus, IOptions<CoherenceOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ITokenCounter tokenCounter, CoherenceDiagnostics diagnostics)
+    internal CoherenceClient(IDirectoryStore store, IEventBus bus, IOptions<CoherenceOptions> options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, ITokenCounter tokenCounter, CoherenceDiagnostics diagnostics)
         : this(store, bus, options.Value, timeProvider, loggerFactory, tokenCounter, diagnostics, runSweeper: false)
     {
     }

@@ -8,7 +8,7 @@ namespace AgentCoherence;
 /// Runs the crash-recovery sweep every <see cref="CrashRecoveryOptions.SweepInterval"/> while the host
 /// runs, unless <see cref="CrashRecoveryOptions.Enabled"/> is false. Safe to run on every host at once.
 /// </summary>
-internal sealed class CoherenceSweeperService(CoherenceClient client, IOptions<CoherenceOptions> options, TimeProvider time, ILogger<CoherenceSweeperService> logger)
+internal sealed class CoherenceSweeperService(CoherenceClient client, IOptions<CoherenceOptions> options, ILogger<CoherenceSweeperService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -19,7 +19,7 @@ internal sealed class CoherenceSweeperService(CoherenceClient client, IOptions<C
             return;
         }
 
-        using var timer = new PeriodicTimer(recovery.SweepInterval, time);
+        using var timer = new PeriodicTimer(recovery.SweepInterval, client.Time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try

@@ -39,18 +39,18 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<CoherenceOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoherenceOptions>, CoherenceOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ILoggerFactory, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory>();
         services.TryAddSingleton<ITokenCounter>(O200kTokenCounter.Instance);
         services.TryAddSingleton(sp => new CoherenceDiagnostics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton<IDirectoryStore>(sp => new InMemoryDirectoryStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDirectoryStore>(sp => new InMemoryDirectoryStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IEventBus>(sp => new InMemoryEventBus(sp.GetService<ILogger<InMemoryEventBus>>()));
+        // The clock and logging belong to the application: resolved if it registered them (before or after
+        // this call), never registered here, so a later AddLogging or TryAdd of a TimeProvider is not shadowed.
         services.TryAddSingleton(sp => new CoherenceClient(
             sp.GetRequiredService<IDirectoryStore>(),
             sp.GetRequiredService<IEventBus>(),
             sp.GetRequiredService<IOptions<CoherenceOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<ITokenCounter>(),
             sp.GetRequiredService<CoherenceDiagnostics>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CoherenceSweeperService>());
