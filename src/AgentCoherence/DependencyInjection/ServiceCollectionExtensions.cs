@@ -12,10 +12,16 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a <see cref="CoherenceClient"/> with options bound from <paramref name="configuration"/>
-    /// (usually <c>configuration.GetSection("AgentCoherence")</c>) and validated at start-up, the
-    /// in-memory store and bus unless others are chosen on the builder, and the background sweeper
-    /// (on unless <c>CrashRecovery:Enabled</c> is false).
+    /// (usually <c>configuration.GetSection("AgentCoherence")</c>) and validated at start-up, and the
+    /// in-memory store and bus unless others are chosen on the builder.
     /// </summary>
+    /// <remarks>
+    /// The client runs the crash-recovery sweep on its own timer (see <see cref="CrashRecoveryOptions.Enabled"/>),
+    /// with or without a host; under a host it is created when the host starts, so the sweep runs from
+    /// start-up. Logging and the clock are the application's: the client uses the container's
+    /// <c>ILoggerFactory</c> and <see cref="TimeProvider"/> when registered (before or after this call)
+    /// and registers neither.
+    /// </remarks>
     public static AgentCoherenceBuilder AddAgentCoherence(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -48,12 +54,12 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new CoherenceClient(
             sp.GetRequiredService<IDirectoryStore>(),
             sp.GetRequiredService<IEventBus>(),
-            sp.GetRequiredService<IOptions<CoherenceOptions>>(),
+            sp.GetRequiredService<IOptions<CoherenceOptions>>().Value,
             sp.GetService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<ITokenCounter>(),
             sp.GetRequiredService<CoherenceDiagnostics>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CoherenceSweeperService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CoherenceClientStarter>());
         return new AgentCoherenceBuilder(services);
     }
 }

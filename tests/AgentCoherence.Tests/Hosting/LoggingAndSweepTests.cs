@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,6 +12,9 @@ namespace AgentCoherence.Tests.Hosting;
 /// </summary>
 public sealed class LoggingAndSweepTests
 {
+    /// <summary>Guards a wait for something the fake clock already triggered; never reached when the code works.</summary>
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task AddAgentCoherence_before_AddLogging_leaves_the_applications_logging_on()
     {
@@ -46,5 +50,60 @@ public sealed class LoggingAndSweepTests
         Assert.Same(time, client.Time);
         Assert.Same(time, provider.GetRequiredService<TimeProvider>());
         Assert.Equal(time.GetUtcNow(), (await client.Store.InspectAsync(key))!.Holders[agent.Id].GrantedAt);
+    }
+
+    [Fact]
+    public async Task Without_a_host_the_clients_sweep_reclaims_a_stalled_grant()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddAgentCoherence();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<CoherenceClient>();
+        await using var stalled = client.Agent("stalled", new AgentOptions { SendHeartbeats = false });
+        var key = client.Key("doc");
+        var reclaimed = ReclaimSignal(stalled);
+        _ = await stalled.AcquireAsync(key);
+
+        time.Advance(client.Options.CrashRecovery.HeartbeatTimeout + client.Options.CrashRecovery.SweepInterval);
+
+        var signal = await reclaimed.WaitAsync(Hang);
+        Assert.Equal(key, signal.Key);
+        Assert.Equal(1, (await client.Store.InspectAsync(key))!.OwnerEpoch);
+    }
+
+    [Fact]
+    public async Task Under_a_host_the_clients_sweep_reclaims_a_stalled_grant()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddAgentCoherence(o => o.CrashRecovery.SweepInterval = TimeSpan.FromSeconds(7));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<CoherenceClient>();
+        await using var stalled = client.Agent("stalled", new AgentOptions { SendHeartbeats = false });
+        var key = client.Key("doc");
+        var reclaimed = ReclaimSignal(stalled);
+        _ = await stalled.AcquireAsync(key);
+
+        time.Advance(client.Options.CrashRecovery.HeartbeatTimeout + client.Options.CrashRecovery.SweepInterval);
+
+        Assert.Equal(key, (await reclaimed.WaitAsync(Hang)).Key);
+        await host.StopAsync();
+    }
+
+    private static Task<InvalidationSignal> ReclaimSignal(CoherentAgent agent)
+    {
+        var reclaimed = new TaskCompletionSource<InvalidationSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.SignalReceived += (_, signal) =>
+        {
+            if (signal.Kind == SignalKind.Reclaim)
+            {
+                reclaimed.TrySetResult(signal);
+            }
+        };
+        return reclaimed.Task;
     }
 }
