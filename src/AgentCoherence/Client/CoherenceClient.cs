@@ -46,7 +46,11 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="tokenCounter">Counts content tokens; <c>o200k_base</c> when null.</param>
     /// <param name="diagnostics">Metrics; a standalone meter when null.</param>
-    /// <remarks>The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in <paramref name="options"/>.</remarks>
+    /// <remarks>
+    /// The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in
+    /// <paramref name="options"/>; then, on a store other processes share
+    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once.
+    /// </remarks>
     public CoherenceClient(
         IDirectoryStore store,
         IEventBus bus,
@@ -70,6 +74,10 @@ public sealed class CoherenceClient : IAsyncDisposable
         {
             var interval = Options.CrashRecovery.SweepInterval;
             _sweepTimer = Time.CreateTimer(_ => _ = SweepInBackgroundAsync(), null, interval, interval);
+        }
+        else if (Store.SharedAcrossProcesses)
+        {
+            Log.NoSweeperOnSharedStore(_logger, Store.GetType().Name);
         }
     }
 

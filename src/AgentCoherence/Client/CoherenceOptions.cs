@@ -73,7 +73,9 @@ public sealed class CrashRecoveryOptions
     /// Run the crash-recovery sweep on a timer in this client (on by default; the setting is
     /// <c>AgentCoherence:CrashRecovery:Enabled</c>). Turn it off only where another client of the same store
     /// sweeps, or where the application calls <see cref="CoherenceClient.SweepAsync"/> itself: without
-    /// any sweep, a grant held by a crashed agent is never reclaimed.
+    /// any sweep, a grant held by a crashed agent is never reclaimed. A client with this off on a store
+    /// other processes share (<see cref="IDirectoryStore.SharedAcrossProcesses"/>: SQLite, Redis) logs a
+    /// warning (event 2003) when it is created.
     /// </summary>
     public bool Enabled { get; set; } = true;
 

@@ -1,3 +1,4 @@
+using AgentCoherence.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -94,6 +95,55 @@ public sealed class LoggingAndSweepTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task Crash_recovery_off_on_a_shared_store_logs_one_warning_naming_the_setting_and_the_store()
+    {
+        var capture = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(capture));
+        services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false).UseStore(_ => new SharedStore());
+        await using var provider = services.BuildServiceProvider();
+
+        var client = provider.GetRequiredService<CoherenceClient>();
+        await using var agent = client.Agent("a");
+        await agent.WriteAsync("doc", "v1");
+
+        var warning = Assert.Single(capture.Entries, e => e.EventId.Id == 2003);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("AgentCoherence:CrashRecovery:Enabled", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(SharedStore), warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Crash_recovery_off_on_the_in_memory_store_logs_no_warning()
+    {
+        var capture = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(capture));
+        services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false);
+        await using var provider = services.BuildServiceProvider();
+
+        // The warning would be written by the constructor, so this line has already decided it.
+        _ = provider.GetRequiredService<CoherenceClient>();
+
+        Assert.DoesNotContain(capture.Entries, e => e.EventId.Id == 2003);
+    }
+
+    [Fact]
+    public async Task A_host_creates_the_client_when_it_starts_so_the_warning_comes_at_start_up()
+    {
+        var capture = new CapturingLoggerProvider();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.AddProvider(capture);
+        builder.Services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false).UseStore(_ => new SharedStore());
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        Assert.Single(capture.Entries, e => e.EventId.Id == 2003);
+        await host.StopAsync();
+    }
+
     private static Task<InvalidationSignal> ReclaimSignal(CoherentAgent agent)
     {
         var reclaimed = new TaskCompletionSource<InvalidationSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -105,5 +155,11 @@ public sealed class LoggingAndSweepTests
             }
         };
         return reclaimed.Task;
+    }
+
+    /// <summary>An in-memory store that says it is shared between processes, as a database or server store does.</summary>
+    private sealed class SharedStore() : DelegatingDirectoryStore(new InMemoryDirectoryStore())
+    {
+        public override bool SharedAcrossProcesses => true;
     }
 }

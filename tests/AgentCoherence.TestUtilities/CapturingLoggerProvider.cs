@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace AgentCoherence.Tests.Hosting;
+namespace AgentCoherence.Testing;
 
 /// <summary>A logger provider that keeps every entry, and lets a test await the first entry that matches.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<Entry> _entries = new();
     private readonly List<(Func<Entry, bool> Match, TaskCompletionSource<Entry> Done)> _waiters = [];
@@ -48,7 +48,8 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         }
     }
 
-    internal sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message);
+    /// <summary>One log call.</summary>
+    public sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message);
 
     private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
     {
