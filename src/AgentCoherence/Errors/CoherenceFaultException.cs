@@ -30,39 +30,3 @@ public abstract class CoherenceFaultException : Exception
     /// <summary>True when trying again later can succeed.</summary>
     public virtual bool IsRetryable => true;
 }
-
-/// <summary>
-/// The store could not be reached, or refused to run the operation (busy, loading, read-only): nothing
-/// was applied. Retryable.
-/// </summary>
-public class StoreUnavailableException : CoherenceFaultException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="operation">The store operation.</param>
-    /// <param name="key">The artifact, when there is one.</param>
-    /// <param name="message">What failed, naming the store's address or setting.</param>
-    /// <param name="inner">The client library's exception.</param>
-    public StoreUnavailableException(string operation, ArtifactKey? key, string message, Exception? inner = null)
-        : base(operation, key, message, inner)
-    {
-    }
-
-    /// <inheritdoc />
-    public override bool MayHaveLanded => false;
-}
-
-/// <summary>
-/// The signal transport failed (subscribing, or a broker that cannot be reached). Writes are not
-/// affected: signals are hints for caches, and the store is the guard.
-/// </summary>
-public sealed class TransportUnavailableException : CoherenceFaultException
-{
-    /// <summary>Creates the exception.</summary>
-    public TransportUnavailableException(string operation, string message, Exception? inner = null)
-        : base(operation, null, message, inner)
-    {
-    }
-
-    /// <inheritdoc />
-    public override bool MayHaveLanded => false;
-}
