@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using AgentCoherence.Hosting;
+using AgentCoherence.Signals;
+using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AgentCoherence.AgentCoherenceTransport("Kafka", typeof(AgentCoherence.Kafka.KafkaTransportConfigurator))]
+[assembly: AgentCoherence.Signals.AgentCoherenceTransport("Kafka", typeof(AgentCoherence.Kafka.KafkaTransportConfigurator))]
 
 namespace AgentCoherence.Kafka;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using AgentCoherence.Hosting;
+using AgentCoherence.Signals;
+using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AgentCoherence.AgentCoherenceTransport("MassTransit", typeof(AgentCoherence.MassTransit.MassTransitTransportConfigurator))]
+[assembly: AgentCoherence.Signals.AgentCoherenceTransport("MassTransit", typeof(AgentCoherence.MassTransit.MassTransitTransportConfigurator))]
 
 namespace AgentCoherence.MassTransit;
 

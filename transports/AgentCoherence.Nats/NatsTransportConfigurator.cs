@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using AgentCoherence.Hosting;
+using AgentCoherence.Signals;
+using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AgentCoherence.AgentCoherenceTransport("Nats", typeof(AgentCoherence.Nats.NatsTransportConfigurator))]
+[assembly: AgentCoherence.Signals.AgentCoherenceTransport("Nats", typeof(AgentCoherence.Nats.NatsTransportConfigurator))]
 
 namespace AgentCoherence.Nats;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis;
 

@@ -1,3 +1,4 @@
+using AgentCoherence.Protocol;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCoherence.Sqlite;

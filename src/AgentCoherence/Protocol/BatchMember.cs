@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>One member of an atomic multi-artifact publish.</summary>
 /// <param name="Key">The artifact.</param>

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>The outcome of CommitAll: every member landed, or none did and the refusals say why.</summary>
 /// <param name="Refusals">Per member, in order: null for members that passed their checks.</param>

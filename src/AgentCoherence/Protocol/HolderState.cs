@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>The MESI state of one agent's view of one artifact.</summary>
 public enum HolderState

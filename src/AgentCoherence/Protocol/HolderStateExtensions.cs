@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>Helpers for <see cref="HolderState"/>.</summary>
 public static class HolderStateExtensions

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// Cheap runtime checks of the protocol invariants, run by stores after every step in debug builds

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>The outcome of a Read.</summary>
 public sealed class ReadResult

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>One grant taken away by the sweep.</summary>
 /// <param name="Key">The artifact.</param>

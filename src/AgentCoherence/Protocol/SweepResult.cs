@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>What one sweep did.</summary>
 /// <param name="Reclaimed">The grants taken away.</param>

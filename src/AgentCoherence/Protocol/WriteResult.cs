@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>The outcome of Acquire, Commit, CommitCas or Delete.</summary>
 /// <param name="Refusal">Null on success.</param>

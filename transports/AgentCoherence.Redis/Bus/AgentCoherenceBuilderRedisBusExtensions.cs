@@ -1,9 +1,12 @@
+using AgentCoherence;
+using AgentCoherence.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.Redis;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds <c>UseRedisBus</c> to <see cref="AgentCoherenceBuilder"/>.</summary>
 public static class AgentCoherenceBuilderRedisBusExtensions

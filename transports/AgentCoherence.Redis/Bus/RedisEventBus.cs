@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Redis;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using AgentCoherence.Hosting;
+using AgentCoherence.Signals;
+using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AgentCoherence.AgentCoherenceTransport("Redis", typeof(AgentCoherence.Redis.RedisTransportConfigurator))]
+[assembly: AgentCoherence.Signals.AgentCoherenceTransport("Redis", typeof(AgentCoherence.Redis.RedisTransportConfigurator))]
 
 namespace AgentCoherence.Redis;
 

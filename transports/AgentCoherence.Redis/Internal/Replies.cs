@@ -1,5 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>Checks <see cref="CoherenceOptions"/> at start-up and says exactly which setting is wrong.</summary>
 internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOptions>

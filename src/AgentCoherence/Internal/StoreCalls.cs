@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Protocol;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// How one agent calls its store so that no fault changes an outcome: every write gets an

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace AgentCoherence;
+using AgentCoherence.Internal;
+
+namespace AgentCoherence.Hosting;
 
 /// <summary>
 /// Runs the crash-recovery sweep every <see cref="CrashRecoveryOptions.SweepInterval"/> while the host

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// The protocol's guards, as switches. Production code always runs with <see cref="All"/>; the model

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Protocol;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// One agent's standing with the store: the first registration (with the bus subscription), heartbeats,

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// Maps the transport kinds named in configuration (<c>AgentCoherence:Transport:Kind</c>) to the

@@ -1,11 +1,16 @@
+using AgentCoherence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using AgentCoherence.Hosting;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
 
-namespace AgentCoherence;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers AgentCoherence in a service collection.</summary>
 public static class ServiceCollectionExtensions

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence;
 

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// One agent's local copies and what its signals said, under one lock. Two rules keep it coherent

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// The side effect a caller ran inside a store's atomic step (<see cref="IAtomicEffectStore"/>) threw: the store

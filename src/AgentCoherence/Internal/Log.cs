@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>Every log line the library writes, with stable event ids (1xxx client, 2xxx sweep, 3xxx bus).</summary>
 internal static partial class Log

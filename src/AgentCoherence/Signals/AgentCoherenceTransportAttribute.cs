@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// Marks a transport package: <c>[assembly: AgentCoherenceTransport("Nats", typeof(NatsTransportConfigurator))]</c>.

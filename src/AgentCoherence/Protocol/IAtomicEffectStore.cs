@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// A directory store that runs a caller's side effect inside the atomic step of a write: after

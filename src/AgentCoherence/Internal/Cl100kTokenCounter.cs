@@ -1,6 +1,7 @@
+using AgentCoherence.Signals;
 using Microsoft.ML.Tokenizers;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// Counts tokens with OpenAI's <c>cl100k_base</c> encoding (Microsoft.ML.Tokenizers and its

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Internal;
 
 /// <summary>
 /// The client's fault-handling fixes, as switches. Production code always runs with <see cref="All"/>;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// What a transport package offers <see cref="TransportRegistry"/>: it applies its own <c>Use…</c>

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Hosting;
 
 /// <summary>
 /// Returned by <c>AddAgentCoherence</c>; store and transport packages add their <c>Use…</c> methods

@@ -3,6 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence;
 

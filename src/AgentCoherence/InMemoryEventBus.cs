@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using AgentCoherence.Signals;
+
+using AgentCoherence.Internal;
 
 namespace AgentCoherence;
 
