@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentCoherence.Kafka;
 
 /// <summary>The <c>"Kind": "Kafka"</c> entry of <see cref="TransportRegistry"/>: <c>UseKafka(Transport:Kafka)</c>.</summary>
-public sealed class KafkaTransportConfigurator : ITransportConfigurator
+internal sealed class KafkaTransportConfigurator : ITransportConfigurator
 {
     /// <inheritdoc />
     public void Configure(AgentCoherenceBuilder builder, IConfiguration transportSection) => builder.UseKafka(transportSection);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentCoherence.MassTransit;
 
 /// <summary>The <c>"Kind": "MassTransit"</c> entry of <see cref="TransportRegistry"/>: <c>UseMassTransit(Transport:MassTransit)</c>.</summary>
-public sealed class MassTransitTransportConfigurator : ITransportConfigurator
+internal sealed class MassTransitTransportConfigurator : ITransportConfigurator
 {
     /// <inheritdoc />
     public void Configure(AgentCoherenceBuilder builder, IConfiguration transportSection) => builder.UseMassTransit(transportSection);

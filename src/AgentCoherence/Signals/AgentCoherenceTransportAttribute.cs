@@ -10,6 +10,6 @@ public sealed class AgentCoherenceTransportAttribute(string kind, Type configura
     /// <summary>The kind, as written in <c>AgentCoherence:Transport:Kind</c>.</summary>
     public string Kind { get; } = kind;
 
-    /// <summary>A type implementing <see cref="ITransportConfigurator"/> with a parameterless constructor.</summary>
+    /// <summary>A type implementing <see cref="ITransportConfigurator"/> with a parameterless constructor; the type and constructor may be internal.</summary>
     public Type Configurator { get; } = configurator;
 }

@@ -46,7 +46,7 @@ public static class TransportRegistry
         var attribute = assembly.GetCustomAttributes<AgentCoherenceTransportAttribute>()
             .FirstOrDefault(a => string.Equals(a.Kind, kind, StringComparison.OrdinalIgnoreCase))
             ?? throw new InvalidOperationException($"{assemblyName} declares no AgentCoherence transport of kind '{kind}'.");
-        var configurator = (ITransportConfigurator)Activator.CreateInstance(attribute.Configurator)!;
+        var configurator = (ITransportConfigurator)Activator.CreateInstance(attribute.Configurator, nonPublic: true)!;
         return Registered.GetOrAdd(kind, configurator);
     }
 }

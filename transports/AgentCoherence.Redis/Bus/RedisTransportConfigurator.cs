@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentCoherence.Redis;
 
 /// <summary>The <c>"Kind": "Redis"</c> entry of <see cref="TransportRegistry"/>: <c>UseRedisBus(Transport:Redis)</c>.</summary>
-public sealed class RedisTransportConfigurator : ITransportConfigurator
+internal sealed class RedisTransportConfigurator : ITransportConfigurator
 {
     /// <inheritdoc />
     public void Configure(AgentCoherenceBuilder builder, IConfiguration transportSection) => builder.UseRedisBus(transportSection);
