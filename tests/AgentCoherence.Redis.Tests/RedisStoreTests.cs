@@ -1,3 +1,4 @@
+using AgentCoherence.Redis.Internal;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,6 +3,8 @@ using System.Net;
 using StackExchange.Redis;
 using AgentCoherence.Protocol;
 
+using AgentCoherence.Redis.Internal;
+
 namespace AgentCoherence.Redis;
 
 /// <summary>
