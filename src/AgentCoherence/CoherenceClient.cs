@@ -36,7 +36,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly bool _ownsDiagnostics;
     private readonly ITimer? _sweepTimer;
-    private Task? _subscribed;
+    private Task? _started;
     private IAsyncDisposable? _subscription;
     private int _sweeping;
     private bool _disposed;
@@ -52,7 +52,9 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <remarks>
     /// The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in
     /// <paramref name="options"/>; then, on a store other processes share
-    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once.
+    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once. A
+    /// shared store with the in-process <see cref="InMemoryEventBus"/> logs a warning too (event 3005): no
+    /// signal would reach the other processes. Nothing connects here; see <see cref="StartAsync"/>.
     /// </remarks>
     public CoherenceClient(
         IDirectoryStore store,
@@ -81,6 +83,16 @@ public sealed class CoherenceClient : IAsyncDisposable
         else if (Store.SharedAcrossProcesses)
         {
             Log.NoSweeperOnSharedStore(_logger, Store.GetType().Name);
+        }
+
+        if (Store.SharedAcrossProcesses && Bus is InMemoryEventBus)
+        {
+            Log.InProcessBusOnSharedStore(_logger, Store.GetType().Name);
+        }
+
+        if (Bus is ISignalGapSource gaps)
+        {
+            gaps.SignalsMayHaveBeenMissed += OnSignalsMayHaveBeenMissed;
         }
     }
 
@@ -140,6 +152,32 @@ public sealed class CoherenceClient : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>
+    /// Connects the store and the signal bus (<see cref="IDirectoryStore.ConnectAsync"/>,
+    /// <see cref="IEventBus.ConnectAsync"/>) and subscribes to the bus, within
+    /// <see cref="CoherenceOptions.StartTimeout"/> as measured by <see cref="Time"/>. Under
+    /// <c>AddAgentCoherence</c> the host calls it when it starts, so a wrong address fails host start;
+    /// otherwise the first operation of the first agent calls it, so no operation waits on an unreachable
+    /// server for longer than the start timeout. Once it succeeded later calls return at once; after a
+    /// failure the next call tries again.
+    /// </summary>
+    /// <param name="cancellationToken">Stops this caller's wait; the start itself goes on for others.</param>
+    /// <exception cref="StoreUnavailableException">The store could not be reached in time; the message names the setting, the address and the cause.</exception>
+    /// <exception cref="TransportUnavailableException">The bus could not be reached or subscribed to in time; the message names the setting, the address and the cause.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_startGate)
+        {
+            if (_started is { IsFaulted: true } or { IsCanceled: true })
+            {
+                _started = null;
+            }
+
+            return (_started ??= StartCoreAsync()).WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Runs one crash-recovery sweep now and publishes the reclaim signals.</summary>
     public async ValueTask<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
@@ -169,6 +207,11 @@ public sealed class CoherenceClient : IAsyncDisposable
 
         _disposed = true;
         _sweepTimer?.Dispose();
+        if (Bus is ISignalGapSource gaps)
+        {
+            gaps.SignalsMayHaveBeenMissed -= OnSignalsMayHaveBeenMissed;
+        }
+
         foreach (var agent in _agents.Values)
         {
             await agent.DisposeAsync().ConfigureAwait(false);
@@ -185,27 +228,84 @@ public sealed class CoherenceClient : IAsyncDisposable
         }
     }
 
-    internal Task EnsureSubscribedAsync()
+    private async Task StartCoreAsync()
     {
-        lock (_startGate)
+        const string S = CoherenceOptions.SectionName;
+        using var timeout = new StartTimeout(Time, Options.StartTimeout);
+        var store = Store.GetType().Name;
+        var bus = Bus.GetType().Name;
+        try
         {
-            return _subscribed ??= SubscribeAsync();
+            await timeout.Bound(Store.ConnectAsync(timeout.Token).AsTask()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not CoherenceFaultException)
+        {
+            throw StartFailed(new StoreUnavailableException(
+                "Connect",
+                null,
+                ex is OperationCanceledException && timeout.Token.IsCancellationRequested
+                    ? $"The store ({store}) did not connect within {S}:StartTimeout ({Options.StartTimeout}). Check the store's connection settings."
+                    : $"Connecting the store ({store}) failed: {ex.Message}",
+                ex));
+        }
+        catch (CoherenceFaultException ex)
+        {
+            throw StartFailed(ex);
         }
 
-        async Task SubscribeAsync()
+        try
         {
-            if (Bus is ISignalGapSource gaps)
-            {
-                gaps.SignalsMayHaveBeenMissed += (_, _) =>
-                {
-                    foreach (var agent in _agents.Values)
-                    {
-                        agent.InvalidateAll();
-                    }
-                };
-            }
+            await timeout.Bound(Bus.ConnectAsync(timeout.Token).AsTask()).ConfigureAwait(false);
+            _subscription ??= await SubscribeAsync(timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not CoherenceFaultException)
+        {
+            throw StartFailed(new TransportUnavailableException(
+                "Connect",
+                ex is OperationCanceledException && timeout.Token.IsCancellationRequested
+                    ? $"The signal bus ({bus}) did not connect within {S}:StartTimeout ({Options.StartTimeout}). Check the transport's connection settings ({S}:Transport)."
+                    : $"Connecting the signal bus ({bus}) failed: {ex.Message}. Check the transport's connection settings ({S}:Transport).",
+                ex));
+        }
+        catch (CoherenceFaultException ex)
+        {
+            throw StartFailed(ex);
+        }
 
-            _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        Log.Started(_logger, store, bus);
+    }
+
+    // A subscription that completes after the start gave up on it is dropped, so a later start does not
+    // dispatch every signal twice.
+    private async Task<IAsyncDisposable> SubscribeAsync(StartTimeout timeout)
+    {
+        var subscribing = Bus.SubscribeAsync(DispatchAsync, timeout.Token).AsTask();
+        try
+        {
+            return await timeout.Bound(subscribing).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = subscribing.ContinueWith(
+                t => t.Result.DisposeAsync().AsTask(),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private Exception StartFailed(Exception exception)
+    {
+        Log.StartFailed(_logger, exception, exception.Message);
+        return exception;
+    }
+
+    private void OnSignalsMayHaveBeenMissed(object? sender, EventArgs args)
+    {
+        foreach (var agent in _agents.Values)
+        {
+            agent.InvalidateAll();
         }
     }
 

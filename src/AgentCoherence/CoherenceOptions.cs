@@ -34,6 +34,15 @@ public sealed class CoherenceOptions
     /// </summary>
     public bool KeepViewsOnDispose { get; set; }
 
+    /// <summary>
+    /// How long <see cref="CoherenceClient.StartAsync"/> may take to connect the store and the signal bus
+    /// and subscribe (default 30 seconds; at most 10 minutes). Under a host this bounds host start; without
+    /// one it bounds the first operation of the first agent. A store or bus not reachable by then fails
+    /// with <see cref="StoreUnavailableException"/> or <see cref="TransportUnavailableException"/>, whose
+    /// message names the setting, the address and the last cause.
+    /// </summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Crash recovery: heartbeats, the sweep and its thresholds.</summary>
     public CrashRecoveryOptions CrashRecovery { get; set; } = new();
 

@@ -91,6 +91,9 @@ public sealed class ChaosEventBus : IEventBus
     public ValueTask<IAsyncDisposable> SubscribeAsync(Func<InvalidationSignal, ValueTask> handler, CancellationToken cancellationToken = default) =>
         _inner.SubscribeAsync(handler, cancellationToken);
 
+    /// <inheritdoc />
+    public ValueTask ConnectAsync(CancellationToken cancellationToken = default) => _inner.ConnectAsync(cancellationToken);
+
     private List<InvalidationSignal> TakeHeld(bool shuffle)
     {
         var taken = new List<InvalidationSignal>(_held);

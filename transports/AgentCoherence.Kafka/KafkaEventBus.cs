@@ -58,7 +58,7 @@ public sealed class KafkaEventBus : BrokerEventBus
     {
         try
         {
-            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await ConnectClientsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -71,7 +71,7 @@ public sealed class KafkaEventBus : BrokerEventBus
         }
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
+    private async Task ConnectClientsAsync(CancellationToken cancellationToken)
     {
         var config = _options.ToClientConfig();
         if (_options.CreateTopic)

@@ -21,4 +21,6 @@ internal sealed class CountingEventBus(IEventBus inner) : IEventBus
 
     public ValueTask<IAsyncDisposable> SubscribeAsync(Func<InvalidationSignal, ValueTask> handler, CancellationToken cancellationToken = default) =>
         inner.SubscribeAsync(handler, cancellationToken);
+
+    public ValueTask ConnectAsync(CancellationToken cancellationToken = default) => inner.ConnectAsync(cancellationToken);
 }

@@ -109,14 +109,8 @@ internal sealed class AgentLifecycle : IDisposable
 
     private async Task StartAsync()
     {
-        try
-        {
-            await _client.EnsureSubscribedAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not CoherenceFaultException)
-        {
-            throw new TransportUnavailableException("Subscribe", $"Subscribing to the signal bus ({_client.Bus.GetType().Name}) failed: {ex.Message}. Check the transport's connection settings.", ex);
-        }
+        // Connects the store and the bus and subscribes, once per client, bounded by the start timeout.
+        await _client.StartAsync().ConfigureAwait(false);
 
         await RegisterAsync(CancellationToken.None).ConfigureAwait(false);
         if (_options.SendHeartbeats)

@@ -39,6 +39,11 @@ internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOpti
             yield return $"{S}:MaxBatchSize must be between 1 and 10000 (got {options.MaxBatchSize}).";
         }
 
+        if (options.StartTimeout <= TimeSpan.Zero || options.StartTimeout > TimeSpan.FromMinutes(10))
+        {
+            yield return $"{S}:StartTimeout must be positive and at most 10 minutes (got {options.StartTimeout}).";
+        }
+
         var recovery = options.CrashRecovery;
         if (recovery.HeartbeatTimeout <= TimeSpan.Zero)
         {

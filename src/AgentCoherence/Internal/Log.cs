@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Debug, "Agent {Agent} left; its grants and entries were dropped")]
     public static partial void AgentLeft(ILogger logger, string agent);
 
-    [LoggerMessage(1003, LogLevel.Information, "Agent {Agent} was refused on {Key}: {Reason} (current v{Version})")]
+    [LoggerMessage(1003, LogLevel.Debug, "Agent {Agent} was refused on {Key}: {Reason} (current v{Version})")]
     public static partial void Refused(ILogger logger, string agent, string key, RefusalReason reason, long version);
 
     [LoggerMessage(1004, LogLevel.Debug, "Agent {Agent} committed {Key} v{Version}; {Signals} peers invalidated")]
@@ -44,6 +44,12 @@ internal static partial class Log
     [LoggerMessage(1013, LogLevel.Warning, "Agent {Agent} could not leave the store cleanly; the sweep reclaims what it still held")]
     public static partial void LeaveFailed(ILogger logger, Exception exception, string agent);
 
+    [LoggerMessage(1014, LogLevel.Information, "Client started: the store {Store} and the signal bus {Bus} are connected")]
+    public static partial void Started(ILogger logger, string store, string bus);
+
+    [LoggerMessage(1015, LogLevel.Error, "Client start failed: {Reason}")]
+    public static partial void StartFailed(ILogger logger, Exception exception, string reason);
+
     [LoggerMessage(2001, LogLevel.Warning, "Sweep reclaimed {Key} from {Agent} ({Trigger}); owner epoch now {Epoch}")]
     public static partial void Reclaimed(ILogger logger, string key, string agent, string trigger, long epoch);
 
@@ -61,6 +67,9 @@ internal static partial class Log
 
     [LoggerMessage(3004, LogLevel.Information, "{Transport} reconnected; local caches will re-validate")]
     public static partial void BusReconnected(ILogger logger, string transport);
+
+    [LoggerMessage(3005, LogLevel.Warning, "The store {Store} is shared with other processes, but the signal bus is the in-process InMemoryEventBus (no AgentCoherence:Transport:Kind): no signal reaches another process, so their caches learn of a change only when the store refuses a stale write. Set AgentCoherence:Transport:Kind to Redis, Nats, Kafka or MassTransit")]
+    public static partial void InProcessBusOnSharedStore(ILogger logger, string store);
 
     [LoggerMessage(3002, LogLevel.Warning, "Publishing {Count} signals failed; peers will catch up through their cache strategy")]
     public static partial void PublishFailed(ILogger logger, Exception exception, int count);

@@ -59,4 +59,15 @@ public interface IDirectoryStore
     /// <see cref="InMemoryDirectoryStore"/> returns false.
     /// </summary>
     bool SharedAcrossProcesses => true;
+
+    /// <summary>
+    /// Connects to the store's server (or opens its file) and checks that it answers. The client calls it
+    /// once from <see cref="CoherenceClient.StartAsync"/>, at host start or before the first operation, and
+    /// cancels <paramref name="cancellationToken"/> when <see cref="CoherenceOptions.StartTimeout"/> runs out;
+    /// after a failure the next start calls it again. A store that cannot connect throws
+    /// <see cref="StoreUnavailableException"/> whose message names the setting, the address and the cause
+    /// (when cancelled while still trying, the last cause it saw). The default does nothing: a store with
+    /// nothing to connect to.
+    /// </summary>
+    ValueTask ConnectAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

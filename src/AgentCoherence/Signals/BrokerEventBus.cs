@@ -75,6 +75,13 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
         return new Subscription(this, handler);
     }
 
+    /// <summary>
+    /// Connects and subscribes to the broker (<see cref="StartAsync"/>), once; <paramref name="cancellationToken"/>
+    /// reaches <see cref="StartAsync"/>, so a transport that keeps retrying stops when the client's start
+    /// timeout runs out and reports the last cause.
+    /// </summary>
+    public ValueTask ConnectAsync(CancellationToken cancellationToken = default) => new(EnsureStartedAsync(cancellationToken, cancellationToken));
+
     /// <inheritdoc />
     public virtual ValueTask DisposeAsync()
     {
@@ -84,7 +91,11 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
 
     /// <summary>
     /// Connects and subscribes to the broker once; messages go to <see cref="OnMessageAsync"/>. When it
-    /// throws, the next publish or subscribe calls it again, so it must clean up what it made before failing.
+    /// throws, the next connect, publish or subscribe calls it again, so it must clean up what it made
+    /// before failing. <paramref name="cancellationToken"/> is the one given to <see cref="ConnectAsync"/>
+    /// (none when a publish or subscribe starts the bus): a transport that retries until the broker
+    /// answers stops when it is cancelled and throws <see cref="TransportUnavailableException"/> naming
+    /// the setting, the address and the last cause, and logs its connection at Information.
     /// </summary>
     protected abstract Task StartAsync(CancellationToken cancellationToken);
 
@@ -125,7 +136,7 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
 
     // A start that failed (broker unreachable at that moment) is tried again on the next use, rather
     // than leaving the bus failed for good.
-    private Task EnsureStartedAsync(CancellationToken cancellationToken)
+    private Task EnsureStartedAsync(CancellationToken cancellationToken, CancellationToken startToken = default)
     {
         lock (_gate)
         {
@@ -134,7 +145,7 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
                 _started = null;
             }
 
-            return (_started ??= StartAsync(CancellationToken.None)).WaitAsync(cancellationToken);
+            return (_started ??= StartAsync(startToken)).WaitAsync(cancellationToken);
         }
     }
 

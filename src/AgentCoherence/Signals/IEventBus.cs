@@ -12,4 +12,15 @@ public interface IEventBus
 
     /// <summary>Subscribes a handler to every signal; dispose the returned handle to stop.</summary>
     ValueTask<IAsyncDisposable> SubscribeAsync(Func<InvalidationSignal, ValueTask> handler, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Connects to the broker and checks that it answers. The client calls it once from
+    /// <see cref="CoherenceClient.StartAsync"/>, at host start or before the first operation, before it
+    /// subscribes, and cancels <paramref name="cancellationToken"/> when <see cref="CoherenceOptions.StartTimeout"/>
+    /// runs out; after a failure the next start calls it again. A bus that cannot connect throws
+    /// <see cref="TransportUnavailableException"/> whose message names the setting, the address and the
+    /// cause (when cancelled while still trying, the last cause it saw). The default does nothing: an
+    /// in-process bus.
+    /// </summary>
+    ValueTask ConnectAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

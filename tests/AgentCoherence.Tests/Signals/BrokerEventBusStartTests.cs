@@ -17,6 +17,38 @@ public sealed class BrokerEventBusStartTests
         Assert.Equal(1, bus.Published);
     }
 
+    [Fact]
+    public async Task Connect_hands_its_token_to_the_start_and_a_cancelled_start_is_tried_again()
+    {
+        var bus = new WaitingStartBus();
+        using var timeout = new CancellationTokenSource();
+
+        var first = bus.ConnectAsync(timeout.Token).AsTask();
+        await timeout.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(TimeSpan.FromSeconds(60)));
+        bus.Answer();
+        await bus.ConnectAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, bus.Starts);
+    }
+
+    private sealed class WaitingStartBus() : BrokerEventBus("waiting")
+    {
+        private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Starts { get; private set; }
+
+        public void Answer() => _answered.TrySetResult();
+
+        protected override Task StartAsync(CancellationToken cancellationToken)
+        {
+            Starts++;
+            return _answered.Task.WaitAsync(cancellationToken);
+        }
+
+        protected override ValueTask PublishRawAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     private sealed class FlakyStartBus(int failures) : BrokerEventBus("flaky")
     {
         public int Starts { get; private set; }
