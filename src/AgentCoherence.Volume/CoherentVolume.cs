@@ -79,8 +79,8 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>This process's agent id.</summary>
     public AgentId AgentId => _agent.Id;
 
-    /// <summary>The directory store.</summary>
-    public IDirectoryStore Store => _client.Store;
+    /// <summary>Test hook: the directory store (tests sweep it with their own policy and look at raw records).</summary>
+    internal IDirectoryStore Store => _client.Store;
 
     /// <summary>Test hook: runs after a write staged its files and before the store step that renames them.</summary>
     internal Action? BeforeStoreStep { get; set; }
