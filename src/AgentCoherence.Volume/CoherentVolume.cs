@@ -1,6 +1,7 @@
 using AgentCoherence.Sqlite;
 using AgentCoherence.Volume.Internal;
 using Microsoft.Extensions.FileSystemGlobbing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using AgentCoherence.Volume;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Cli.Commands;
 
