@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence;
 
 /// <summary>One agent's view of an artifact, as the store records it: part of an <see cref="ArtifactStatus"/>.</summary>

@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Volume.Tests;
 
 /// <summary><see cref="CoherentVolume.InspectAsync"/>: a managed file's status from the store, leaving no trace.</summary>

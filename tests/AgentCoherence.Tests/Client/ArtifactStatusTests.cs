@@ -1,3 +1,4 @@
+using AgentCoherence.Protocol;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 

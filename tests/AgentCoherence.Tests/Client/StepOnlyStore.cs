@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Tests.Client;
 
 /// <summary>A store with the plain operations only (as the Redis store).</summary>
