@@ -352,7 +352,8 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// Finds out what happened to a write that failed with <see cref="OutcomeUnknownException"/>: sends the
     /// same write again with the same <see cref="OperationId"/>. If it had landed, the store returns the
     /// recorded result (nothing applies twice) and its signals are published; if it had not, it is checked
-    /// against the current state and applied once, or refused.
+    /// against the current state and applied once, or refused. A write sent with an in-step effect that is
+    /// applied now runs its effect now; if the effect throws, nothing lands and what it threw is rethrown here.
     /// </summary>
     /// <returns>True when the write has landed (before or now); false when the store refused it (it never landed).</returns>
     /// <exception cref="OutcomeUnknownException">The store is still unreachable; call again later.</exception>
@@ -360,7 +361,9 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(unknown);
         var replay = unknown.Replay ?? throw new CoherenceArgumentException(nameof(unknown), $"The exception (operation id {unknown.OperationId}) was not raised by an agent; resend the write with its operation id to the store instead.");
-        return await replay(cancellationToken).ConfigureAwait(false) switch
+        // A write sent with an effect that had not landed is applied now, effect included; what the effect throws
+        // reaches the caller as it does from the write itself.
+        return await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
         {
             WriteResult write => write.Succeeded,
             CommitAllResult batch => batch.Committed,

@@ -112,6 +112,32 @@ public sealed class AtomicEffectCommitTests
     }
 
     [Fact]
+    public async Task A_write_resolved_later_runs_its_effect_then_and_what_it_throws_reaches_the_caller_unchanged()
+    {
+        var options = new CoherenceOptions();
+        options.StoreRetry.MaxAttempts = 2;
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), options);
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await agent.WriteAsync(key, "v1");
+        var runs = 0;
+
+        // Neither attempt reached the store; the write is applied only when it is resolved, and its effect fails then.
+        store.Then(FaultyDirectoryStore.Fault.LoseRequest, FaultyDirectoryStore.Fault.LoseRequest);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.WriteCasAsync(key, "v2", 1, _ =>
+        {
+            runs++;
+            throw new IOException("rename failed");
+        }).AsTask());
+        var failed = await Assert.ThrowsAsync<IOException>(() => agent.ResolveAsync(unknown).AsTask());
+
+        Assert.Equal("rename failed", failed.Message);
+        Assert.Equal(1, runs);
+        Assert.Equal(1, (await coherence.InspectAsync(key)).Version);
+    }
+
+    [Fact]
     public async Task What_a_failing_effect_throws_reaches_the_caller_unchanged_unretried_and_nothing_lands()
     {
         var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
