@@ -27,11 +27,24 @@ public static class ServiceCollectionExtensions
     /// <c>ILoggerFactory</c> and <see cref="TimeProvider"/> when registered (before or after this call)
     /// and registers neither.
     /// </remarks>
+    /// <remarks>
+    /// Unless <paramref name="configuration"/> is a configuration root, a key in it that names no setting
+    /// (<c>HeartbeatIntervall</c>) fails start with the valid names; subsections that the library's packages
+    /// read (<c>Transport</c>, <c>Redis</c>, <c>Sqlite</c>, <c>Mcp</c>, or any bound by a <c>Use…</c> call) are
+    /// checked by those packages.
+    /// </remarks>
     public static AgentCoherenceBuilder AddAgentCoherence(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddAgentCoherence();
         services.Configure<CoherenceOptions>(configuration);
+        if (configuration is IConfigurationSection section)
+        {
+            var sections = builder.Sections;
+            services.AddSingleton<IValidateOptions<CoherenceOptions>>(
+                new ConfigurationKeysValidator<CoherenceOptions>(section, section.Path, [], key => sections.Claims(section.Path, key)));
+        }
+
         return builder;
     }
 

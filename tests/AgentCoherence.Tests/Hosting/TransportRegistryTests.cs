@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using AgentCoherence.Hosting;
 using AgentCoherence.Signals;
 
@@ -8,11 +9,55 @@ namespace AgentCoherence.Tests.Hosting;
 public sealed class TransportRegistryTests
 {
     [Fact]
-    public void A_kind_whose_package_is_not_referenced_fails_naming_the_package()
+    public async Task A_kind_whose_package_is_not_referenced_fails_start_naming_the_package()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Build("Carrier-Pigeon"));
+        await using var provider = Build("Carrier-Pigeon");
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
 
         Assert.Contains("AgentCoherence.Carrier-Pigeon", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_kind_fails_start_listing_the_valid_kinds()
+    {
+        await using var provider = Build("Natss");
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
+
+        Assert.Contains("AgentCoherence:Transport:Kind 'Natss'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("InMemory, Redis, Nats, Kafka, MassTransit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_shipped_kind_whose_package_is_not_referenced_says_which_package_to_reference()
+    {
+        await using var provider = Build("MassTransit");
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
+
+        Assert.Contains("the package AgentCoherence.MassTransit is not referenced", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_misspelled_key_under_Transport_fails_start_naming_it_and_the_valid_keys()
+    {
+        await using var provider = Build(null, ("AgentCoherence:Transport:Knd", "Nats"));
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
+
+        Assert.Contains("AgentCoherence:Transport:Knd", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kind and InMemory, Redis, Nats", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_kind_with_no_package_to_load_is_refused_before_the_loader_sees_it()
+    {
+        await using var provider = Build("../../evil");
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
+
+        Assert.Contains("'../../evil' is not a transport kind", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
