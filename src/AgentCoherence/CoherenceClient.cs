@@ -300,7 +300,7 @@ public sealed class CoherenceClient : IAsyncDisposable
             throw StartFailed(new StoreUnavailableException(
                 "Connect",
                 null,
-                ex is OperationCanceledException && timeout.Token.IsCancellationRequested
+                ex is OperationCanceledException && timeout.Expired
                     ? $"The store ({store}) did not connect within {S}:StartTimeout ({Options.StartTimeout}). Check the store's connection settings."
                     : $"Connecting the store ({store}) failed: {ex.Message}",
                 ex));
@@ -319,7 +319,7 @@ public sealed class CoherenceClient : IAsyncDisposable
         {
             throw StartFailed(new TransportUnavailableException(
                 "Connect",
-                ex is OperationCanceledException && timeout.Token.IsCancellationRequested
+                ex is OperationCanceledException && timeout.Expired
                     ? $"The signal bus ({bus}) did not connect within {S}:StartTimeout ({Options.StartTimeout}). Check the transport's connection settings ({S}:Transport)."
                     : $"Connecting the signal bus ({bus}) failed: {ex.Message}. Check the transport's connection settings ({S}:Transport).",
                 ex));

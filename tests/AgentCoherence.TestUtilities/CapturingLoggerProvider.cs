@@ -14,6 +14,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>A typed logger writing here, for code that takes an <see cref="ILogger{T}"/> without a container.</summary>
+    public ILogger<T> CreateLogger<T>() => new TypedLogger<T>(new Logger(this, typeof(T).FullName ?? typeof(T).Name));
+
     /// <summary>Completes with the first entry (already logged or still to come) that matches.</summary>
     public Task<Entry> WaitFor(Func<Entry, bool> match)
     {
@@ -50,6 +53,17 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     /// <summary>One log call.</summary>
     public sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message);
+
+    private sealed class TypedLogger<T>(ILogger inner) : ILogger<T>
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            inner.Log(logLevel, eventId, state, exception, formatter);
+    }
 
     private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
     {

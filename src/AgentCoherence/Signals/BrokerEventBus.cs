@@ -145,7 +145,19 @@ public abstract class BrokerEventBus : IEventBus, ISignalGapSource, IAsyncDispos
                 _started = null;
             }
 
-            return (_started ??= StartAsync(startToken)).WaitAsync(cancellationToken);
+            if (_started is null)
+            {
+                _started = StartAsync(startToken);
+
+                // The start that ConnectAsync began ends on its own token with the transport's own error
+                // (naming the address and the cause); a second wait on the same token would race it.
+                if (startToken.CanBeCanceled && startToken == cancellationToken)
+                {
+                    return _started;
+                }
+            }
+
+            return _started.WaitAsync(cancellationToken);
         }
     }
 

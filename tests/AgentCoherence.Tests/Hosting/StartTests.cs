@@ -17,6 +17,9 @@ public sealed class StartTests
     /// <summary>Guards a wait that the start timeout must end first; never reached when the code works.</summary>
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long after the start timeout a step that ignores cancellation is abandoned.</summary>
+    private static readonly TimeSpan StartTimeoutGrace = AgentCoherence.Internal.StartTimeout.Grace;
+
     [Fact]
     public async Task A_bus_that_never_connects_fails_start_when_the_start_timeout_runs_out()
     {
@@ -24,7 +27,7 @@ public sealed class StartTests
         await using var client = new CoherenceClient(new InMemoryDirectoryStore(), new SilentBus(), new CoherenceOptions { StartTimeout = TimeSpan.FromSeconds(5) }, time);
 
         var starting = client.StartAsync();
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(5) + StartTimeoutGrace);
 
         var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => starting.WaitAsync(Hang));
         Assert.Contains("AgentCoherence:StartTimeout", error.Message, StringComparison.Ordinal);
