@@ -8,7 +8,11 @@ namespace AgentCoherence.Nats;
 /// </summary>
 public sealed class NatsBusOptions
 {
-    /// <summary>The server URL(s), comma-separated for a cluster.</summary>
+    /// <summary>
+    /// The server URL(s), comma-separated for a cluster (<c>nats://</c>, <c>tls://</c>, <c>ws://</c> or
+    /// <c>wss://</c>). Required when the settings come from configuration; in code the default is
+    /// <c>nats://127.0.0.1:4222</c>.
+    /// </summary>
     public string Url { get; set; } = "nats://127.0.0.1:4222";
 
     /// <summary>The subject every process publishes to and subscribes on.</summary>
@@ -29,10 +33,13 @@ public sealed class NatsBusOptions
     /// <summary>Path of a NATS credentials file (JWT and NKey seed).</summary>
     public string? CredentialsFile { get; set; }
 
-    /// <summary>The shortest wait between reconnect attempts. Short, because every signal missed while down costs peers a re-validation.</summary>
+    /// <summary>
+    /// The shortest wait between reconnect attempts (and between the first connect's attempts at start).
+    /// Short, because every signal missed while down costs peers a re-validation. Not above <see cref="ReconnectWaitMax"/>.
+    /// </summary>
     public TimeSpan ReconnectWaitMin { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The longest wait between reconnect attempts.</summary>
+    /// <summary>The longest wait between reconnect attempts; at most 10 minutes.</summary>
     public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Last say over the client options (TLS, timeouts…); applied after the settings above.</summary>
@@ -56,7 +63,10 @@ public sealed class NatsBusOptions
             ReconnectWaitMin = ReconnectWaitMin,
             ReconnectWaitMax = ReconnectWaitMax,
             MaxReconnectRetry = -1,
-            RetryOnInitialConnect = true,
+
+            // The bus retries the first connect itself, within the client's start timeout, so it can
+            // report the cause of the last failed attempt (the client's own retry would hide it).
+            RetryOnInitialConnect = false,
         };
         return ConfigureNatsOpts is null ? opts : ConfigureNatsOpts(opts);
     }
