@@ -16,6 +16,7 @@ namespace AgentCoherence.Kafka;
 /// </summary>
 public sealed class KafkaEventBus : BrokerEventBus
 {
+    private static readonly TimeSpan StepLimit = TimeSpan.FromMilliseconds(500);
     private readonly KafkaBusOptions _options;
     private readonly CancellationTokenSource _stop = new();
     private IProducer<Null, byte[]>? _producer;
@@ -23,14 +24,15 @@ public sealed class KafkaEventBus : BrokerEventBus
     private Thread? _pump;
     private int _gapPending;
     private long _publishFailures;
+    private volatile string? _lastError;
 
-    /// <summary>Creates the bus; it connects on first use.</summary>
+    /// <summary>Creates the bus; it connects when the client starts (or on first use).</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid; the message names it.</exception>
+    /// <remarks>librdkafka's own log goes to <paramref name="logger"/> (event 3203) at the matching level, never to stderr.</remarks>
     public KafkaEventBus(KafkaBusOptions options, ILogger<KafkaEventBus>? logger = null, CoherenceDiagnostics? diagnostics = null)
         : base("kafka", logger, diagnostics)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Topic);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.BootstrapServers);
+        KafkaBusOptionsValidator.ThrowIfInvalid(options);
         _options = options;
     }
 
@@ -54,11 +56,16 @@ public sealed class KafkaEventBus : BrokerEventBus
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits for the brokers until <see cref="KafkaBusOptions.StartTimeout"/> or <paramref name="cancellationToken"/>
+    /// (the client's start timeout), whichever comes first, then throws <see cref="TransportUnavailableException"/>
+    /// naming <c>AgentCoherence:Transport:Kafka:BootstrapServers</c>, the servers and librdkafka's last error.
+    /// </remarks>
     protected override async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await ConnectClientsAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Run(() => ConnectClients(cancellationToken), CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
@@ -69,19 +76,24 @@ public sealed class KafkaEventBus : BrokerEventBus
             _producer = null;
             throw;
         }
+
+        KafkaLog.Connected(Logger, _options.BootstrapServers, _options.Topic);
     }
 
-    private async Task ConnectClientsAsync(CancellationToken cancellationToken)
+    private void ConnectClients(CancellationToken cancellationToken)
     {
+        _lastError = null;
         var config = _options.ToClientConfig();
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
         if (_options.CreateTopic)
         {
-            await EnsureTopicAsync(config).ConfigureAwait(false);
+            EnsureTopic(config, deadline, cancellationToken);
         }
 
         var producerConfig = new ProducerConfig { LingerMs = _options.LingerMs, Acks = Acks.Leader };
         _producer = new ProducerBuilder<Null, byte[]>(WithProperties(producerConfig, config))
-            .SetErrorHandler((_, error) => KafkaLog.ClientError(Logger, "producer", error.Code.ToString(), error.Reason))
+            .SetLogHandler((_, message) => OnLog(message))
+            .SetErrorHandler((_, error) => OnError("producer", error))
             .Build();
 
         var consumerConfig = WithProperties(new ConsumerConfig { AutoOffsetReset = AutoOffsetReset.Latest, FetchWaitMaxMs = 100 }, config);
@@ -92,18 +104,18 @@ public sealed class KafkaEventBus : BrokerEventBus
         consumerConfig.EnableAutoCommit = false;
         consumerConfig.EnableAutoOffsetStore = false;
         _consumer = new ConsumerBuilder<Ignore, byte[]>(consumerConfig)
+            .SetLogHandler((_, message) => OnLog(message))
             .SetErrorHandler((_, error) =>
             {
-                KafkaLog.ClientError(Logger, "consumer", error.Code.ToString(), error.Reason);
+                OnError("consumer", error);
                 Volatile.Write(ref _gapPending, 1);
             })
             .Build();
 
         // Concrete end offsets, read now, rather than the logical "end" that would be resolved later:
         // everything published after start-up returns is at or past them.
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        var partitions = await Task.Run(() => PartitionsOf(config, deadline), cancellationToken).ConfigureAwait(false);
-        var start = partitions.Select(p => new TopicPartitionOffset(p, EndOffset(_consumer, p, deadline))).ToList();
+        var partitions = PartitionsOf(config, deadline, cancellationToken);
+        var start = partitions.Select(p => new TopicPartitionOffset(p, EndOffset(_consumer, p, deadline, cancellationToken))).ToList();
         _consumer.Assign(start);
         _pump = new Thread(Pump) { IsBackground = true, Name = "agentcoherence-kafka" };
         _pump.Start();
@@ -137,58 +149,67 @@ public sealed class KafkaEventBus : BrokerEventBus
         return defaults;
     }
 
-    private static TimeSpan Remaining(DateTime deadline)
+    // Each wait on the brokers is short, so a cancelled start stops promptly and reports the last error.
+    private static TimeSpan Step(DateTime deadline)
     {
         var left = deadline - DateTime.UtcNow;
-        return left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+        return left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left > StepLimit ? StepLimit : left;
     }
 
     // A partition that is still being created answers without an offset; starting from an unset
     // offset would fall back to "latest" resolved later, after signals published meanwhile.
-    private static Offset EndOffset(IConsumer<Ignore, byte[]> consumer, TopicPartition partition, DateTime deadline)
+    private Offset EndOffset(IConsumer<Ignore, byte[]> consumer, TopicPartition partition, DateTime deadline, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var high = consumer.QueryWatermarkOffsets(partition, Remaining(deadline)).High;
-            if (high.Value >= 0)
+            try
             {
-                return high;
+                var high = consumer.QueryWatermarkOffsets(partition, Step(deadline)).High;
+                if (high.Value >= 0)
+                {
+                    return high;
+                }
+
+                _lastError = $"partition {partition} reported no end offset";
+            }
+            catch (KafkaException ex)
+            {
+                _lastError = ex.Error.Reason;
             }
 
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"Kafka partition {partition} reported no end offset.");
-            }
-
-            Thread.Sleep(50);
+            WaitOrGiveUp(deadline, TimeSpan.FromMilliseconds(50), cancellationToken);
         }
     }
 
-    private List<TopicPartition> PartitionsOf(ClientConfig config, DateTime deadline)
+    private List<TopicPartition> PartitionsOf(ClientConfig config, DateTime deadline, CancellationToken cancellationToken)
     {
-        using var admin = new AdminClientBuilder(config).Build();
+        using var admin = Admin(config);
         while (true)
         {
-            var topic = admin.GetMetadata(_options.Topic, Remaining(deadline)).Topics.SingleOrDefault(t => t.Topic == _options.Topic);
+            var topic = Metadata(admin, deadline);
             if (topic is { Error.IsError: false, Partitions.Count: > 0 } && topic.Partitions.All(p => p.Leader >= 0))
             {
                 return topic.Partitions.Select(p => new TopicPartition(_options.Topic, p.PartitionId)).ToList();
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (topic is not null && _lastError is null)
             {
-                throw new InvalidOperationException(
-                    $"Kafka topic '{_options.Topic}' is not available ({topic?.Error.Reason ?? "no metadata"}). Create it, or set CreateTopic.");
+                _lastError = $"the topic '{_options.Topic}' ({KafkaBusOptionsValidator.Section}:Topic) is not available ({(topic.Error.IsError ? topic.Error.Reason : "no partition leader")}); create it, or set CreateTopic";
             }
 
-            Thread.Sleep(100);
+            WaitOrGiveUp(deadline, TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
-    private async Task EnsureTopicAsync(ClientConfig config)
+    private void EnsureTopic(ClientConfig config, DateTime deadline, CancellationToken cancellationToken)
     {
-        using var admin = new AdminClientBuilder(config).Build();
-        var existing = admin.GetMetadata(_options.Topic, _options.StartTimeout).Topics.SingleOrDefault(t => t.Topic == _options.Topic);
+        using var admin = Admin(config);
+        TopicMetadata? existing;
+        while ((existing = Metadata(admin, deadline)) is null)
+        {
+            WaitOrGiveUp(deadline, TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+
         if (existing is { Error.IsError: false, Partitions.Count: > 0 })
         {
             return;
@@ -196,13 +217,78 @@ public sealed class KafkaEventBus : BrokerEventBus
 
         try
         {
-            await admin.CreateTopicsAsync(
+            var remaining = deadline - DateTime.UtcNow;
+            admin.CreateTopicsAsync(
                 [new TopicSpecification { Name = _options.Topic, NumPartitions = _options.TopicPartitions, ReplicationFactor = _options.TopicReplicationFactor }],
-                new CreateTopicsOptions { RequestTimeout = _options.StartTimeout, OperationTimeout = _options.StartTimeout }).ConfigureAwait(false);
+                new CreateTopicsOptions { RequestTimeout = Step(deadline), OperationTimeout = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1) })
+                .WaitAsync(cancellationToken).GetAwaiter().GetResult();
         }
         catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists))
         {
         }
+        catch (CreateTopicsException ex)
+        {
+            throw Unavailable($"creating the topic '{_options.Topic}' failed: {string.Join("; ", ex.Results.Select(r => r.Error.Reason))}", ex);
+        }
+        catch (KafkaException ex)
+        {
+            throw Unavailable($"creating the topic '{_options.Topic}' failed: {ex.Error.Reason}", ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw Unavailable(_lastError ?? "the start timeout ran out while the topic was being created", ex);
+        }
+    }
+
+    /// <summary>The topic's metadata, or null when the brokers did not answer (the reason kept in <see cref="_lastError"/>).</summary>
+    private TopicMetadata? Metadata(IAdminClient admin, DateTime deadline)
+    {
+        try
+        {
+            return admin.GetMetadata(_options.Topic, Step(deadline)).Topics.SingleOrDefault(t => t.Topic == _options.Topic);
+        }
+        catch (KafkaException ex)
+        {
+            _lastError ??= ex.Error.Reason;
+            return null;
+        }
+    }
+
+    private IAdminClient Admin(ClientConfig config) =>
+        new AdminClientBuilder(config)
+            .SetLogHandler((_, message) => OnLog(message))
+            .SetErrorHandler((_, error) => OnError("admin", error))
+            .Build();
+
+    private void WaitOrGiveUp(DateTime deadline, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested || DateTime.UtcNow > deadline)
+        {
+            throw Unavailable(_lastError ?? "the brokers did not answer", null);
+        }
+
+        cancellationToken.WaitHandle.WaitOne(pause);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable(_lastError ?? "the brokers did not answer", null);
+        }
+    }
+
+    private TransportUnavailableException Unavailable(string cause, Exception? inner) =>
+        new("Connect", $"The Kafka signal bus could not start against {_options.BootstrapServers} ({KafkaBusOptionsValidator.Section}:BootstrapServers): {cause}.", inner);
+
+    private void OnLog(LogMessage message) =>
+        KafkaLog.Librdkafka(Logger, (LogLevel)message.LevelAs(LogLevelType.MicrosoftExtensionsLogging), message.Name, message.Facility, message.Message);
+
+    private void OnError(string client, Error error)
+    {
+        // "All brokers are down" follows the error that says why; keep the one that says why.
+        if (error.Code != ErrorCode.Local_AllBrokersDown || _lastError is null)
+        {
+            _lastError = error.Reason;
+        }
+
+        KafkaLog.ClientError(Logger, client, error.Code.ToString(), error.Reason);
     }
 
     private void Pump()

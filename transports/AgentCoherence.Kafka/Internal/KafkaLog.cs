@@ -9,4 +9,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(3202, LogLevel.Warning, "Kafka could not deliver a signal ({Code}: {Reason}); peers catch up through their cache strategy")]
     public static partial void PublishFailed(ILogger logger, string code, string reason);
+
+    [LoggerMessage(EventId = 3203, Message = "librdkafka {Client} {Facility}: {Text}")]
+    public static partial void Librdkafka(ILogger logger, LogLevel level, string client, string facility, string text);
+
+    [LoggerMessage(3204, LogLevel.Information, "Kafka signal bus connected to {BootstrapServers}, topic {Topic}")]
+    public static partial void Connected(ILogger logger, string bootstrapServers, string topic);
 }
