@@ -51,10 +51,10 @@ public sealed class RedisConcurrencyTests(RedisFixture redis)
     {
         await using var first = await redis.ConnectSeparatelyAsync();
         await using var second = await redis.ConnectSeparatelyAsync();
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() };
-        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-        var zombieHost = new RedisDirectoryStore(first, options, new FakeTimeProvider(start));
-        var laterTime = new FakeTimeProvider(start);
+        // One clock for both instances (the client clock, so the test moves it), as the server's is in production.
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), Clock = RedisClock.Client };
+        var laterTime = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var zombieHost = new RedisDirectoryStore(first, options, laterTime);
         var sweeperHost = new RedisDirectoryStore(second, options, laterTime);
         AgentId zombie = "zombie", peer = "peer";
         var key = new ArtifactKey("team", "plans/plan.md");

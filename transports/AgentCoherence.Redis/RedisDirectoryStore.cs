@@ -12,8 +12,9 @@ namespace AgentCoherence.Redis;
 /// holder check, the epoch fence, tombstones and the signal list are all decided inside it, so each
 /// operation is one atomic round trip and fencing holds across every coordinator that shares the
 /// Redis. The scripts implement <see cref="CoherenceRules"/> exactly (the differential test compares
-/// them step by step). Time comes from the store's <see cref="TimeProvider"/> and is passed to the
-/// scripts, so every host and every test controls it.
+/// them step by step). Time is the Redis server's clock by default (<see cref="RedisClock.Server"/>:
+/// <c>TIME</c> inside the scripts), one clock for every host; <see cref="RedisClock.Client"/> passes the
+/// store's <see cref="TimeProvider"/> instead, for tests that move time.
 /// </summary>
 /// <remarks>
 /// Exactly-once writes: each write script looks its <see cref="OperationId"/> up in the agent's
@@ -35,11 +36,17 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     private readonly RedisScripts _scripts;
     private readonly RedisKeys _keys;
     private readonly TimeProvider _time;
+    private readonly RedisClock _clock;
 
     /// <summary>Creates a store over a shared connection (the store does not dispose it).</summary>
     /// <param name="connection">The process's multiplexer; one per process is the StackExchange.Redis rule.</param>
-    /// <param name="options">Key prefix and database.</param>
-    /// <param name="timeProvider">The clock for grant, commit and heartbeat times; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="options">Key prefix, database, script mode and clock.</param>
+    /// <param name="timeProvider">
+    /// The clock for heartbeat, grant, commit and reclaim times when <see cref="RedisStoreOptions.Clock"/> is
+    /// <see cref="RedisClock.Client"/> (<see cref="TimeProvider.System"/> when null); not used with the
+    /// server's clock, the default.
+    /// </param>
+    /// <exception cref="CoherenceArgumentException"><see cref="RedisStoreOptions.Clock"/> is out of range.</exception>
     public RedisDirectoryStore(IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider? timeProvider = null)
         : this(connection, options, timeProvider, ownsConnection: false)
     {
@@ -50,12 +57,18 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.KeyPrefix);
+        if (!Enum.IsDefined(options.Clock))
+        {
+            throw new CoherenceArgumentException(nameof(options), $"AgentCoherence:Redis:Clock must be Server or Client; {(int)options.Clock} is neither.");
+        }
+
         _connection = connection;
         _ownsConnection = ownsConnection;
         _database = connection.GetDatabase(options.Database);
         _keys = new RedisKeys(options.KeyPrefix);
         _scripts = new RedisScripts(connection, options.KeyPrefix, options.ScriptMode);
         _time = timeProvider ?? TimeProvider.System;
+        _clock = options.Clock;
     }
 
     /// <summary>Connects with <see cref="RedisStoreOptions.ConnectionString"/> and returns a store that owns (and disposes) the connection.</summary>
@@ -253,19 +266,24 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(policy);
         cancellationToken.ThrowIfCancellationRequested();
-        var now = _time.GetUtcNow();
-        var prune = policy.PruneSilentAfter is { } after;
+        var (heartbeatSeconds, heartbeatTicks) = Limit(policy.HeartbeatTimeout);
+        var (maxHoldSeconds, maxHoldTicks) = Limit(policy.MaxHold);
+        var (pruneSeconds, pruneTicks) = policy.PruneSilentAfter is { } after ? Limit(after) : (string.Empty, string.Empty);
         RedisValue[] args =
         [
             _keys.Prefix,
-            Ticks(now),
-            Threshold(now, policy.HeartbeatTimeout),
-            Threshold(now, policy.MaxHold),
-            prune ? "1" : "0",
-            prune ? Threshold(now, policy.PruneSilentAfter!.Value) : string.Empty,
+            Now(),
+            heartbeatSeconds,
+            heartbeatTicks,
+            maxHoldSeconds,
+            maxHoldTicks,
+            policy.PruneSilentAfter is null ? "0" : "1",
+            pruneSeconds,
+            pruneTicks,
         ];
         var reply = (RedisResult[])(await RunAsync("Sweep", null, RedisScripts.Sweep, [_keys.Agents, _keys.Granted], args).ConfigureAwait(false))!;
-        var flat = (RedisResult[])reply[0]!;
+        var now = Replies.FromTicks((string)reply[0]!);
+        var flat = (RedisResult[])reply[1]!;
         var reclaimed = new List<Reclamation>(flat.Length / 5);
         var signals = new List<InvalidationSignal>(flat.Length / 5);
         for (var i = 0; i + 4 < flat.Length; i += 5)
@@ -278,7 +296,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder, epoch));
         }
 
-        return new SweepResult(reclaimed, (int)Replies.Long(reply[1]), signals);
+        return new SweepResult(reclaimed, (int)Replies.Long(reply[2]), signals);
     }
 
     /// <inheritdoc />
@@ -302,20 +320,23 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     /// <summary>Ticks as the scripts store them: 19 zero-padded digits, so equal-width strings compare as numbers.</summary>
     internal static string Ticks(DateTimeOffset time) => time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
-    // "now - since >= limit" is "since <= now - limit", computed here in exact 64-bit arithmetic.
-    // Empty when no real time can be that old (the limit is longer than the clock's whole range).
-    private static string Threshold(DateTimeOffset now, TimeSpan limit)
+    // The scripts' 'now' argument: the store's clock with RedisClock.Client, else '' (the scripts read
+    // the server's TIME).
+    private string Now() => _clock == RedisClock.Client ? Ticks(_time.GetUtcNow()) : string.Empty;
+
+    // A limit as the scripts take it (threshold in _lib.lua): whole seconds, rounded down (negative for a
+    // negative limit), and the ticks left over (0 to 9,999,999), so the script's arithmetic stays exact.
+    internal static (string Seconds, string Ticks) Limit(TimeSpan limit)
     {
-        if (limit.Ticks > now.UtcTicks)
+        var seconds = Math.DivRem(limit.Ticks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
         {
-            return string.Empty;
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
         }
 
-        var threshold = limit.Ticks < 0 && now.UtcTicks > long.MaxValue + limit.Ticks ? long.MaxValue : now.UtcTicks - limit.Ticks;
-        return threshold.ToString("D19", CultureInfo.InvariantCulture);
+        return (seconds.ToString(CultureInfo.InvariantCulture), rest.ToString(CultureInfo.InvariantCulture));
     }
-
-    private string Now() => Ticks(_time.GetUtcNow());
 
     // The script's text of an operation id: '' for none.
     private static string Op(OperationId operation) => operation.Value ?? string.Empty;

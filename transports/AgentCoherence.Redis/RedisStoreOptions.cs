@@ -32,4 +32,12 @@ public sealed class RedisStoreOptions
     /// <c>EVALSHA</c>. Both run the same Lua and give identical results.
     /// </summary>
     public RedisScriptMode ScriptMode { get; set; } = RedisScriptMode.Auto;
+
+    /// <summary>
+    /// Whose clock stamps heartbeats, grants, commits and reclaims and decides who is silent:
+    /// <see cref="RedisClock.Server"/> (the default) reads the Redis server's <c>TIME</c> inside every
+    /// script, so hosts whose clocks disagree still agree on who is alive; <see cref="RedisClock.Client"/>
+    /// uses the store's <see cref="TimeProvider"/> (tests with a fake clock, or one host).
+    /// </summary>
+    public RedisClock Clock { get; set; } = RedisClock.Server;
 }

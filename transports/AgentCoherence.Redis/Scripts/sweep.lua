@@ -4,11 +4,12 @@
 -- Only records that can change are visited: those in the granted set, and (when pruning) those the
 -- silent agents touched.
 -- KEYS: agents, granted
--- ARGV: keyPrefix, now, heartbeatThreshold, maxHoldThreshold, prune ('1'/'0'), pruneThreshold
---   A threshold is the tick string t with "silent/held since at most t" meaning past the limit,
---   or '' when no registered agent can be past it.
--- Returns { reclaimed as (storeKey, agent, trigger, epoch, version) groups, pruned count }
-local prefix, now, hb_thr, mh_thr, prune, prune_thr = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
+-- ARGV: keyPrefix, now ('' for the server's clock), heartbeat timeout, max hold (each as (seconds, ticks),
+--   see threshold), prune ('1'/'0'), prune limit (seconds, ticks)
+-- Returns { now, reclaimed as (storeKey, agent, trigger, epoch, version) groups, pruned count }
+local prefix, now, prune = ARGV[1], clock(ARGV[2]), ARGV[7] == '1'
+local hb_thr, mh_thr, prune_thr = threshold(now, ARGV[3], ARGV[4]), threshold(now, ARGV[5], ARGV[6]), ''
+if prune then prune_thr = threshold(now, ARGV[8], ARGV[9]) end
 
 local beats, all_beats = {}, false
 local function beat_of(agent)
@@ -18,13 +19,6 @@ local function beat_of(agent)
     beats[agent] = b
   end
   return b or false
-end
-
--- A missing heartbeat counts as silent forever (TimeSpan.MaxValue in the rules).
-local function silent(beat, threshold)
-  if not beat then return true end
-  if threshold == '' then return false end
-  return ticks_le(beat, threshold)
 end
 
 local candidates, seen = {}, {}
@@ -102,4 +96,4 @@ for _, sk in ipairs(candidates) do
   if not still_granted then r_call('SREM', KEYS[2], sk) end
 end
 
-return { reclaimed, pruned }
+return { now, reclaimed, pruned }
