@@ -61,20 +61,29 @@ public sealed class RedisClockTests(RedisFixture redis)
     }
 
     [SkippableFact]
-    public async Task By_default_heartbeats_grants_commits_and_reclaims_carry_the_servers_time_not_the_hosts()
+    public async Task By_default_heartbeats_grants_commits_reclaims_and_prunes_go_by_the_servers_time_not_the_hosts()
     {
         var hostClock = new FakeTimeProvider(new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new RedisDirectoryStore(redis.Connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() }, hostClock);
         var server = redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]);
-        AgentId alice = "alice";
-        var key = new ArtifactKey("team", "plan.md");
+        AgentId alice = "alice", bob = "bob";
+        ArtifactKey key = new("team", "plan.md"), notes = new("team", "notes.md");
 
         var before = new DateTimeOffset(await server.TimeAsync(), TimeSpan.Zero);
         await store.RegisterAgentAsync(alice);
+        await store.RegisterAgentAsync(bob);
         (await store.AcquireAsync(alice, key)).Ok();
         (await store.CommitAsync(alice, key, Text("v1"))).Ok();
-        var swept = await store.SweepAsync(new SweepPolicy(TimeSpan.Zero, TimeSpan.FromHours(1), null));
+        (await store.CommitCasAsync(alice, notes, Text("n1"), 0)).Ok();
+        await store.ReadAsync(bob, notes);
+
+        // Limits of zero: on the server's clock every agent has been silent that long, whatever the
+        // host's clock says, so the grant is reclaimed (alice's entry then fences her) and the two
+        // reader entries on the notes are pruned.
+        var swept = await store.SweepAsync(new SweepPolicy(TimeSpan.Zero, TimeSpan.FromHours(1), TimeSpan.Zero));
         var after = new DateTimeOffset(await server.TimeAsync(), TimeSpan.Zero);
+        Assert.Equal(2, swept.PrunedEntries);
+        Assert.Empty((await store.InspectAsync(notes))!.Holders);
 
         var record = (await store.InspectAsync(key))!;
         var reclaim = Assert.Single(swept.Reclaimed).Info;

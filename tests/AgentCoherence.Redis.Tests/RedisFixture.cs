@@ -39,7 +39,7 @@ public sealed class RedisFixture : IAsyncLifetime
     /// it runs on the server's clock, the default; with any other clock (a test's fake one) that clock is
     /// the store's (<see cref="RedisClock.Client"/>), so the test moves time for everything the store does.
     /// </summary>
-    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null, RedisScriptMode mode = RedisScriptMode.Auto) =>
+    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null, RedisScriptMode mode = RedisScriptMode.Auto, int? maxArtifactsPerScript = null) =>
         new(
             Connection,
             new RedisStoreOptions
@@ -47,6 +47,7 @@ public sealed class RedisFixture : IAsyncLifetime
                 KeyPrefix = prefix ?? NewPrefix(),
                 ScriptMode = mode,
                 Clock = time == TimeProvider.System ? RedisClock.Server : RedisClock.Client,
+                MaxArtifactsPerScript = maxArtifactsPerScript ?? RedisStoreOptions.DefaultMaxArtifactsPerScript,
             },
             time);
 

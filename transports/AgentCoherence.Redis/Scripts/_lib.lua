@@ -12,6 +12,9 @@
 -- are never turned into Lua numbers whole; scripts copy and compare them, and do arithmetic only on
 -- their two halves (whole seconds, the first 12 digits, and the ticks within the second, the last 7).
 -- Versions and epochs are Lua numbers (exact up to 2^53).
+--
+-- Every key a script touches is in its KEYS (Redis Cluster routes a script by its keys, and all keys
+-- of a store share the prefix's hash tag); no script builds a key name of its own.
 
 -- The builtins the scripts call, as locals: every global lookup costs a metatable call in Redis's
 -- sandbox. Redis 7.0 hides the builtins while a function library loads, so they are bound on the
