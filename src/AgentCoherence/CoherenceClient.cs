@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using AgentCoherence.Internal;
 using AgentCoherence.Protocol;
 using AgentCoherence.Signals;
@@ -12,6 +12,16 @@ namespace AgentCoherence;
 /// One process's entry point: it hands out <see cref="CoherentAgent"/>s, subscribes once to the event
 /// bus and dispatches each signal to its local recipient, and runs crash-recovery sweeps.
 /// </summary>
+/// <remarks>
+/// The client is the only sweeper: unless <see cref="CrashRecoveryOptions.Enabled"/> is false it runs
+/// <see cref="SweepAsync"/> every <see cref="CrashRecoveryOptions.SweepInterval"/> on a timer of
+/// <see cref="Time"/>, however it was created (directly, <see cref="CreateInMemory"/>, or
+/// <c>AddAgentCoherence</c> with or without a host). Every client of a shared store may sweep at once:
+/// each sweep is one atomic step of the store and is idempotent (a grant already reclaimed is not held,
+/// so a second sweep finds nothing to reclaim), and only the sweep that reclaimed a grant publishes its
+/// reclaim signal. Give every client of one store the same crash-recovery thresholds: the shortest
+/// heartbeat timeout among the sweepers is the one that applies.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var coherence = CoherenceClient.CreateInMemory();
@@ -27,6 +37,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly bool _ownsDiagnostics;
     private readonly ITimer? _sweepTimer;
+    private readonly StoreCalls _calls;
     private Task? _subscribed;
     private IAsyncDisposable? _subscription;
     private int _sweeping;
@@ -40,7 +51,11 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="tokenCounter">Counts content tokens; <c>o200k_base</c> when null.</param>
     /// <param name="diagnostics">Metrics; a standalone meter when null.</param>
-    /// <param name="runSweeper">Run sweeps on a timer. Off under DI, where a hosted service runs them.</param>
+    /// <remarks>
+    /// The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in
+    /// <paramref name="options"/>; then, on a store other processes share
+    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once.
+    /// </remarks>
     public CoherenceClient(
         IDirectoryStore store,
         IEventBus bus,
@@ -48,8 +63,7 @@ public sealed class CoherenceClient : IAsyncDisposable
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         ITokenCounter? tokenCounter = null,
-        CoherenceDiagnostics? diagnostics = null,
-        bool? runSweeper = null)
+        CoherenceDiagnostics? diagnostics = null)
     {
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Bus = bus ?? throw new ArgumentNullException(nameof(bus));
@@ -61,17 +75,18 @@ public sealed class CoherenceClient : IAsyncDisposable
         TokenCounter = tokenCounter ?? O200kTokenCounter.Instance;
         _ownsDiagnostics = diagnostics is null;
         Diagnostics = diagnostics ?? new CoherenceDiagnostics();
-        if (runSweeper ?? Options.CrashRecovery.Enabled)
+
+        // The client's own store calls (inspections) act for no agent: nothing to register, never UnknownAgent.
+        _calls = new StoreCalls(this, AgentId.FromTrusted("#client"), _logger, _ => Task.CompletedTask);
+        if (Options.CrashRecovery.Enabled)
         {
             var interval = Options.CrashRecovery.SweepInterval;
             _sweepTimer = Time.CreateTimer(_ => _ = SweepInBackgroundAsync(), null, interval, interval);
         }
-    }
-
-    /// <summary>DI constructor.</summary>
-    internal CoherenceClient(IDirectoryStore store, IEventBus bus, IOptions<CoherenceOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ITokenCounter tokenCounter, CoherenceDiagnostics diagnostics)
-        : this(store, bus, options.Value, timeProvider, loggerFactory, tokenCounter, diagnostics, runSweeper: false)
-    {
+        else if (Store.SharedAcrossProcesses)
+        {
+            Log.NoSweeperOnSharedStore(_logger, Store.GetType().Name);
+        }
     }
 
     /// <summary>A client over a fresh in-memory store and bus: one process, no servers.</summary>
@@ -128,6 +143,58 @@ public sealed class CoherenceClient : IAsyncDisposable
         }
 
         return agent;
+    }
+
+    /// <summary>
+    /// What the store records about an artifact now: its version, whether it is deleted, the owner epoch, the grant
+    /// holder and every agent's view. Registers no view, registers no agent and changes nothing in the store: for
+    /// status displays and for checks such as "did it move since I looked?". Work that depends on the content reads
+    /// it through an agent (<see cref="CoherentAgent.ReadAsync(ArtifactKey, CancellationToken)"/>), which registers
+    /// the view a later write is checked against.
+    /// </summary>
+    /// <param name="key">The artifact.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status; for an artifact the store never heard of, an untracked status at version 0.</returns>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<ArtifactStatus> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var record = await _calls.ReadAsync("Inspect", key, ct => Store.InspectAsync(key, ct), _ => false, cancellationToken).ConfigureAwait(false);
+        return ArtifactStatus.From(key, record, includeContent: false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="inspect"/> on the artifact's status, including the current version's bytes
+    /// (<see cref="ArtifactStatus.Content"/>), inside one atomic step of the store that excludes every write on every
+    /// host sharing the store, and returns what it returns. Nothing in the store changes. For work outside the store
+    /// that must not interleave with a write's in-step effect (see
+    /// <see cref="CoherentAgent.WriteCasAsync(ArtifactKey, string, long, Action{long}, CancellationToken)"/>): a file
+    /// store puts back a file that a writer which died inside its step left ahead of the store.
+    /// </summary>
+    /// <remarks>
+    /// Every other operation on the store waits while <paramref name="inspect"/> runs, so it must be short and must not
+    /// call the store. When the store fails around the step, the call is retried and <paramref name="inspect"/> may
+    /// run again: make it idempotent.
+    /// </remarks>
+    /// <typeparam name="T">What <paramref name="inspect"/> returns.</typeparam>
+    /// <param name="key">The artifact.</param>
+    /// <param name="inspect">Runs inside the step; what it throws reaches the caller unchanged.</param>
+    /// <param name="cancellationToken">Honoured before the step starts.</param>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>; the Redis store, for one).</exception>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<T> InspectAtomicallyAsync<T>(ArtifactKey key, Func<ArtifactStatus, T> inspect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(inspect);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var effects = EffectStore();
+        return await UnwrapEffectFailureAsync(_calls.ReadAsync(
+            "Inspect",
+            key,
+            ct => effects.InspectWithEffectAsync(key, record => inspect(ArtifactStatus.From(key, record, includeContent: true)), ct),
+            _ => false,
+            cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Runs one crash-recovery sweep now and publishes the reclaim signals.</summary>
@@ -196,6 +263,28 @@ public sealed class CoherenceClient : IAsyncDisposable
             }
 
             _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store as one that runs a caller's code inside its atomic steps, or the typed refusal when it cannot.</summary>
+    internal IAtomicEffectStore EffectStore() =>
+        Store as IAtomicEffectStore
+        ?? throw new NotSupportedException($"The directory store ({Store.GetType().Name}) cannot run code inside its atomic steps (it does not implement {nameof(IAtomicEffectStore)}); the in-memory and SQLite stores can, the Redis store cannot.");
+
+    /// <summary>
+    /// Code a caller ran inside a store's step failed, so the store undid the step: the caller gets what its own code
+    /// threw, not the store-facing wrapper (<see cref="AtomicEffectFailedException"/> stays a store author's type).
+    /// </summary>
+    internal static async ValueTask<T> UnwrapEffectFailureAsync<T>(ValueTask<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (AtomicEffectFailedException failed) when (failed.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
 
