@@ -5,6 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using AgentCoherence.Hosting;
+using AgentCoherence.Redis.Internal;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +22,7 @@ public static class AgentCoherenceBuilderRedisBusExtensions
     public static AgentCoherenceBuilder UseRedisBus(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        Validate(builder);
         return builder.UseEventBus<RedisBusOptions>(section, Create);
     }
 
@@ -27,14 +31,22 @@ public static class AgentCoherenceBuilderRedisBusExtensions
     public static AgentCoherenceBuilder UseRedisBus(this AgentCoherenceBuilder builder, Action<RedisBusOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        Validate(builder);
         return builder.UseEventBus(configure ?? (_ => { }), Create);
+    }
+
+    private static void Validate(AgentCoherenceBuilder builder)
+    {
+        builder.Services.AddOptions<RedisBusOptions>().ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisBusOptions>, RedisBusOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisBusOptions>, BusConnectTimeoutValidator>());
     }
 
     private static RedisEventBus Create(IServiceProvider services, RedisBusOptions options)
     {
         var own = options.ConnectionString is { Length: > 0 };
         var connection = own
-            ? ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(options.ConnectionString!))
+            ? RedisConnection.Connect(options.ConnectionString!)
             : services.GetService<IConnectionMultiplexer>() ?? throw new InvalidOperationException(
                 "UseRedisBus: set AgentCoherence:Transport:Redis:ConnectionString, or register an IConnectionMultiplexer (UseRedis does).");
         return new RedisEventBus(connection, options, ownsConnection: own, services.GetService<ILogger<RedisEventBus>>(), services.GetService<CoherenceDiagnostics>());

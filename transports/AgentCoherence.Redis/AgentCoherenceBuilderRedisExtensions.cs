@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using AgentCoherence.Hosting;
+using AgentCoherence.Redis.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,11 +18,16 @@ public static class AgentCoherenceBuilderRedisExtensions
     /// (usually <c>configuration.GetSection("AgentCoherence:Redis")</c>).
     /// </summary>
     /// <remarks>See <see cref="UseRedis(AgentCoherenceBuilder, Action{RedisStoreOptions})"/> for the connection rule.</remarks>
+    /// <remarks>
+    /// <c>ConnectionString</c> must be set there: a missing or misspelled section fails start rather than
+    /// falling back to <c>localhost:6379</c>, and so does a key that names no setting. See
+    /// <see cref="UseRedis(AgentCoherenceBuilder, Action{RedisStoreOptions})"/> for the connection rule.
+    /// </remarks>
     public static AgentCoherenceBuilder UseRedis(this AgentCoherenceBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        builder.Services.Configure<RedisStoreOptions>(configuration);
+        builder.BindOptions<RedisStoreOptions>(configuration, nameof(RedisStoreOptions.ConnectionString));
         return UseRedisCore(builder);
     }
 
@@ -31,6 +37,9 @@ public static class AgentCoherenceBuilderRedisExtensions
     /// application registered, else one connected on first use from
     /// <see cref="RedisStoreOptions.ConnectionString"/> (registered here, shared by everything that
     /// asks for it, disposed with the container). One multiplexer per process is the StackExchange.Redis rule.
+    /// That multiplexer does not abort when the server is down (whatever <c>abortConnect</c> says): the store
+    /// connects when the client starts, within <c>AgentCoherence:StartTimeout</c>, and fails start with an error
+    /// naming <c>AgentCoherence:Redis:ConnectionString</c>, the endpoints and the cause.
     /// </remarks>
     public static AgentCoherenceBuilder UseRedis(this AgentCoherenceBuilder builder, Action<RedisStoreOptions> configure)
     {
@@ -44,13 +53,15 @@ public static class AgentCoherenceBuilderRedisExtensions
     {
         builder.Services.AddOptions<RedisStoreOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "AgentCoherence:Redis:ConnectionString must be set.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.ConnectionString) || RedisConnection.ParseError(o.ConnectionString) is null, "AgentCoherence:Redis:ConnectionString is not a StackExchange.Redis configuration string (host:port, then options such as password=..., ssl=true).")
             .Validate(o => o.KeyPrefix is not null, "AgentCoherence:Redis:KeyPrefix must not be null.")
             .Validate(o => o.Database >= -1, "AgentCoherence:Redis:Database must be -1 (the connection's default) or a database number.")
             .Validate(o => Enum.IsDefined(o.Clock), "AgentCoherence:Redis:Clock must be Server (the default: the Redis server's clock) or Client (the store's TimeProvider).")
             .Validate(o => o.MaxArtifactsPerScript is >= 1 and <= RedisStoreOptions.MaxArtifactsPerScriptLimit, $"AgentCoherence:Redis:MaxArtifactsPerScript must be between 1 and {RedisStoreOptions.MaxArtifactsPerScriptLimit} (default {RedisStoreOptions.DefaultMaxArtifactsPerScript}).")
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStoreOptions>, StoreConnectTimeoutValidator>());
         builder.Services.TryAddSingleton<IConnectionMultiplexer>(sp =>
-            ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.ConnectionString)));
+            RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.ConnectionString));
         return builder.UseStore(sp => new RedisDirectoryStore(
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,

@@ -82,12 +82,47 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <summary>Connects with <see cref="RedisStoreOptions.ConnectionString"/> and returns a store that owns (and disposes) the connection.</summary>
+    /// <exception cref="CoherenceArgumentException">The connection string does not parse.</exception>
+    /// <exception cref="StoreUnavailableException">The server could not be reached (one attempt, bounded by the string's <c>connectTimeout</c>); the message names the setting, the endpoints and the cause.</exception>
     public static async Task<RedisDirectoryStore> ConnectAsync(RedisStoreOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var connection = await ConnectionMultiplexer.ConnectAsync(ConfigurationOptions.Parse(options.ConnectionString)).ConfigureAwait(false);
+        if (RedisConnection.ParseError(options.ConnectionString) is { } invalid)
+        {
+            throw new CoherenceArgumentException(nameof(options), $"{RedisConnection.StoreSetting} is not a StackExchange.Redis configuration string: {invalid}.");
+        }
+
+        var configuration = ConfigurationOptions.Parse(options.ConnectionString);
+        IConnectionMultiplexer connection;
+        try
+        {
+            connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            throw new StoreUnavailableException(
+                "Connect",
+                null,
+                $"The Redis directory store could not connect to {RedisConnection.Format(configuration.EndPoints)} ({RedisConnection.StoreSetting}): {(ex as RedisConnectionException)?.FailureType.ToString() ?? ex.GetType().Name}. {ex.Message}",
+                ex);
+        }
+
         return new RedisDirectoryStore(connection, options, timeProvider, ownsConnection: true);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// PINGs the server until it answers, while the connection keeps trying in the background; a refused login
+    /// fails at once. When <paramref name="cancellationToken"/> (the client's start timeout) is cancelled first,
+    /// throws <see cref="StoreUnavailableException"/> naming <c>AgentCoherence:Redis:ConnectionString</c>, the
+    /// endpoints and the cause.
+    /// </remarks>
+    public ValueTask ConnectAsync(CancellationToken cancellationToken = default) =>
+        new(RedisConnection.WaitUntilAnswersAsync(
+            _connection,
+            () => _database.PingAsync(),
+            (cause, inner) => new StoreUnavailableException("Connect", null, $"The Redis directory store could not connect to {Endpoints()} ({RedisConnection.StoreSetting}): {cause}.", inner),
+            cancellationToken));
 
     /// <summary>How many times the scripts had to be loaded again after a server answered NOSCRIPT.</summary>
     internal int ScriptReloads => _scripts.Reloads;
@@ -407,7 +442,7 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         return result.IsNull ? null : Replies.Record(key, (RedisResult[])result!);
     }
 
-    /// <summary>Disposes the connection when the store created it (<see cref="ConnectAsync"/>).</summary>
+    /// <summary>Disposes the connection when the store created it (<see cref="ConnectAsync(RedisStoreOptions, TimeProvider?)"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_ownsConnection)

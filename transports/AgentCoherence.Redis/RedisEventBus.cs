@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using AgentCoherence.Signals;
+using AgentCoherence.Redis.Internal;
 
 namespace AgentCoherence.Redis;
 
@@ -16,21 +17,25 @@ public sealed class RedisEventBus : BrokerEventBus
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
     private readonly RedisChannel _channel;
+    private readonly string _setting;
     private ChannelMessageQueue? _queue;
     private int _gapPending;
 
-    /// <summary>Creates a bus over a multiplexer; it subscribes on first use.</summary>
+    /// <summary>Creates a bus over a multiplexer; it subscribes when the client starts (or on first use).</summary>
     /// <param name="connection">The Redis connection.</param>
     /// <param name="options">Settings (the channel).</param>
     /// <param name="ownsConnection">Dispose <paramref name="connection"/> with the bus.</param>
     /// <param name="logger">Logging; none when null.</param>
     /// <param name="diagnostics">Metrics; none when null.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid; the message names it.</exception>
     public RedisEventBus(IConnectionMultiplexer connection, RedisBusOptions options, bool ownsConnection = false, ILogger<RedisEventBus>? logger = null, CoherenceDiagnostics? diagnostics = null)
         : base("redis", logger, diagnostics)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Channel);
+        RedisBusOptionsValidator.ThrowIfInvalid(options);
+        _setting = ownsConnection && !string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? RedisConnection.BusSetting
+            : $"the connection it shares with the store, {RedisConnection.StoreSetting}";
         _connection = connection;
         _ownsConnection = ownsConnection;
         _channel = RedisChannel.Literal(options.Channel);
@@ -61,8 +66,19 @@ public sealed class RedisEventBus : BrokerEventBus
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits until the server answers a PING, until <paramref name="cancellationToken"/> (the client's start
+    /// timeout) is cancelled; then throws <see cref="TransportUnavailableException"/> naming the connection-string
+    /// setting, the endpoints and the cause.
+    /// </remarks>
     protected override async Task StartAsync(CancellationToken cancellationToken)
     {
+        await RedisConnection.WaitUntilAnswersAsync(
+            _connection,
+            () => _connection.GetSubscriber().PingAsync(),
+            (cause, inner) => new TransportUnavailableException("Connect", $"The Redis signal bus could not connect to {RedisConnection.Format(_connection.GetEndPoints())} ({_setting}): {cause}.", inner),
+            cancellationToken).ConfigureAwait(false);
+
         // Returns once the server confirmed the subscription; messages are handled one at a time, in order.
         _queue = await _connection.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
         _queue.OnMessage(async message =>

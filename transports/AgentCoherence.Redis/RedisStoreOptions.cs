@@ -12,7 +12,7 @@ public sealed class RedisStoreOptions
     /// <summary>
     /// A StackExchange.Redis configuration string, passed unchanged to <c>ConfigurationOptions.Parse</c>:
     /// endpoints, <c>password=</c>, <c>user=</c>, <c>ssl=true</c>, <c>sslHost=</c>, <c>abortConnect=</c> and so on.
-    /// Default <c>localhost:6379</c>.
+    /// Default <c>localhost:6379</c> in code; required when the settings come from configuration.
     /// </summary>
     public string ConnectionString { get; set; } = "localhost:6379";
 
