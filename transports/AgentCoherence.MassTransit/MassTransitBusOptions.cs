@@ -6,7 +6,7 @@ public sealed class MassTransitBusOptions
     /// <summary>The MassTransit transport.</summary>
     public MassTransitBusKind Kind { get; set; } = MassTransitBusKind.RabbitMq;
 
-    /// <summary>RabbitMQ host name.</summary>
+    /// <summary>RabbitMQ host name. Required (with the RabbitMQ kind) when the settings come from configuration; in code the default is <c>localhost</c>.</summary>
     public string Host { get; set; } = "localhost";
 
     /// <summary>RabbitMQ AMQP port.</summary>
@@ -27,6 +27,9 @@ public sealed class MassTransitBusOptions
     /// <summary>The exchange (entity) the signal envelope is published to; every process binds its own temporary queue to it.</summary>
     public string ExchangeName { get; set; } = "agentcoherence.signals";
 
-    /// <summary>How long start-up waits for the receive endpoint to be ready.</summary>
+    /// <summary>
+    /// How long start-up waits for the receive endpoint to be ready (at most 10 minutes); the client's
+    /// <c>AgentCoherence:StartTimeout</c> bounds it too, whichever ends first.
+    /// </summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

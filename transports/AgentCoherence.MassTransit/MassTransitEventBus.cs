@@ -21,13 +21,14 @@ public sealed class MassTransitEventBus : BrokerEventBus
     private Uri? _inputAddress;
     private int _readyCount;
     private int _gapPending;
+    private volatile string? _lastFault;
 
-    /// <summary>Creates the bus; it connects on first use.</summary>
+    /// <summary>Creates the bus; it connects when the client starts (or on first use).</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid; the message names it.</exception>
     public MassTransitEventBus(MassTransitBusOptions options, ILogger<MassTransitEventBus>? logger = null, CoherenceDiagnostics? diagnostics = null)
         : base("masstransit", logger, diagnostics)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ExchangeName);
+        MassTransitBusOptionsValidator.ThrowIfInvalid(options);
         _options = options;
     }
 
@@ -46,8 +47,15 @@ public sealed class MassTransitEventBus : BrokerEventBus
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits for the signal endpoint until <see cref="MassTransitBusOptions.StartTimeout"/> or
+    /// <paramref name="cancellationToken"/> (the client's start timeout), whichever comes first; then throws
+    /// <see cref="TransportUnavailableException"/> naming <c>AgentCoherence:Transport:MassTransit:Host</c>, the
+    /// broker's address and the endpoint's last fault.
+    /// </remarks>
     protected override async Task StartAsync(CancellationToken cancellationToken)
     {
+        _lastFault = null;
         _bus = CreateBus(_options, configure: endpoint =>
         {
             _inputAddress = endpoint.InputAddress;
@@ -59,14 +67,29 @@ public sealed class MassTransitEventBus : BrokerEventBus
             await _bus.StartAsync(cancellationToken).ConfigureAwait(false);
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             // The next use starts over with a new bus.
-            await _bus.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _bus.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             _bus = null;
-            throw;
+            throw new TransportUnavailableException(
+                "Connect",
+                $"The MassTransit signal bus could not start its endpoint on {Address} ({MassTransitBusOptionsValidator.Section}:Host): {_lastFault ?? Describe(ex)}.",
+                ex);
         }
+
+        MassTransitLog.Connected(Logger, Address, _options.ExchangeName);
     }
+
+    private string Address => _options.Kind == MassTransitBusKind.InMemory
+        ? "the in-memory transport"
+        : $"rabbitmq://{_options.Host}:{_options.Port}{(_options.VirtualHost.StartsWith('/') ? string.Empty : "/")}{_options.VirtualHost}";
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        TimeoutException or OperationCanceledException => "the endpoint was not ready before the start timeout",
+        _ => exception.GetBaseException().Message,
+    };
 
     /// <inheritdoc />
     protected override async ValueTask PublishRawAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
@@ -163,6 +186,7 @@ public sealed class MassTransitEventBus : BrokerEventBus
             }
 
             Volatile.Write(ref bus._gapPending, 1);
+            bus._lastFault = faulted.Exception?.GetBaseException().Message;
             MassTransitLog.EndpointFaulted(bus.Logger, faulted.Exception?.Message ?? "unknown");
             return Task.CompletedTask;
         }
