@@ -29,13 +29,13 @@ public static class AgentCoherenceBuilderSqliteExtensions
     /// Uses a <see cref="SqliteDirectoryStore"/> with options bound from <paramref name="section"/>
     /// (usually <c>configuration.GetSection("AgentCoherence:Sqlite")</c>): <c>Path</c> or
     /// <c>ConnectionString</c>, <c>BusyTimeout</c>, <c>MaxBusyRetries</c>, <c>BusyRetryDelay</c>,
-    /// <c>Synchronous</c>. Validated at start-up.
+    /// <c>Synchronous</c>. Validated at start-up; a key that names no setting fails start, listing the valid ones.
     /// </summary>
     public static AgentCoherenceBuilder UseSqlite(this AgentCoherenceBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<SqliteStoreOptions>(section);
+        builder.BindOptions<SqliteStoreOptions>(section);
         return Register(builder);
     }
 
