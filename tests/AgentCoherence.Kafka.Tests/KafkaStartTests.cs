@@ -113,26 +113,23 @@ public sealed class StandardErrorCollection;
 [Collection(nameof(StandardErrorCollection))]
 public sealed class KafkaLoggingTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task Librdkafka_lines_reach_the_logger_at_their_level_and_none_reach_stderr()
     {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "stderr is captured at the file descriptor, which needs a Unix libc");
         var capture = new CapturingLoggerProvider();
-        var stderr = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(stderr);
-        try
-        {
-            await using var bus = new KafkaEventBus(new KafkaBusOptions { BootstrapServers = $"127.0.0.1:{ClosedPort.Get()}", StartTimeout = TimeSpan.FromSeconds(3) }, capture.CreateLogger<KafkaEventBus>());
+        var broker = $"127.0.0.1:{ClosedPort.Get()}";
+        var options = new KafkaBusOptions { BootstrapServers = broker, StartTimeout = TimeSpan.FromSeconds(3) };
 
+        var stderr = await NativeStandardError.CaptureAsync(async () =>
+        {
+            await using var bus = new KafkaEventBus(options, capture.CreateLogger<KafkaEventBus>());
             await Assert.ThrowsAsync<TransportUnavailableException>(() => bus.ConnectAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(90)));
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
+        });
 
-        var failed = Assert.Single(capture.Entries.Where(e => e.EventId.Id == 3203 && e.Message.Contains("refused", StringComparison.OrdinalIgnoreCase)).Take(1));
+        var failed = capture.Entries.First(e => e.EventId.Id == 3203 && e.Message.Contains("refused", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(LogLevel.Error, failed.Level);
-        Assert.DoesNotContain("rdkafka", stderr.ToString(), StringComparison.Ordinal);
+        // librdkafka's own lines name the broker ("%3|...|FAIL|agentcoherence#producer-1| ... Connect to ipv4#127.0.0.1:...").
+        Assert.DoesNotContain(broker, stderr, StringComparison.Ordinal);
     }
 }

@@ -18,6 +18,7 @@ public sealed class KafkaEventBus : BrokerEventBus
 {
     private static readonly TimeSpan StepLimit = TimeSpan.FromMilliseconds(500);
     private readonly KafkaBusOptions _options;
+    private readonly LogThrottle _throttle = new(TimeProvider.System, LogThrottle.DefaultWindow);
     private readonly CancellationTokenSource _stop = new();
     private IProducer<Null, byte[]>? _producer;
     private IConsumer<Ignore, byte[]>? _consumer;
@@ -277,8 +278,14 @@ public sealed class KafkaEventBus : BrokerEventBus
     private TransportUnavailableException Unavailable(string cause, Exception? inner) =>
         new("Connect", $"The Kafka signal bus could not start against {_options.BootstrapServers} ({KafkaBusOptionsValidator.Section}:BootstrapServers): {cause}.", inner);
 
-    private void OnLog(LogMessage message) =>
-        KafkaLog.Librdkafka(Logger, (LogLevel)message.LevelAs(LogLevelType.MicrosoftExtensionsLogging), message.Name, message.Facility, message.Message);
+    private void OnLog(LogMessage message)
+    {
+        var level = (LogLevel)message.LevelAs(LogLevelType.MicrosoftExtensionsLogging);
+        if (_throttle.Admit($"{message.Name}|{message.Facility}|{level}", out var held))
+        {
+            KafkaLog.Librdkafka(Logger, level, message.Name, message.Facility, message.Message, Held(held));
+        }
+    }
 
     private void OnError(string client, Error error)
     {
@@ -288,8 +295,14 @@ public sealed class KafkaEventBus : BrokerEventBus
             _lastError = error.Reason;
         }
 
-        KafkaLog.ClientError(Logger, client, error.Code.ToString(), error.Reason);
+        if (_throttle.Admit($"{client}|{error.Code}", out var held))
+        {
+            KafkaLog.ClientError(Logger, client, error.Code.ToString(), error.Reason, Held(held));
+        }
     }
+
+    private static string Held(int held) =>
+        held == 0 ? string.Empty : $" ({held} more like it in the last {LogThrottle.DefaultWindow.TotalSeconds:0} s not logged)";
 
     private void Pump()
     {
@@ -308,7 +321,7 @@ public sealed class KafkaEventBus : BrokerEventBus
             catch (ConsumeException ex)
             {
                 // A consume error (an offset reset, a partition gone) may skip messages.
-                KafkaLog.ClientError(Logger, "consumer", ex.Error.Code.ToString(), ex.Error.Reason);
+                KafkaLog.ClientError(Logger, "consumer", ex.Error.Code.ToString(), ex.Error.Reason, string.Empty);
                 Volatile.Write(ref _gapPending, 1);
                 continue;
             }
