@@ -86,6 +86,7 @@ public sealed class RedisEventBus : BrokerEventBus
             ReportGapIfPending();
             await OnMessageAsync((ReadOnlyMemory<byte>)message.Message).ConfigureAwait(false);
         });
+        RedisLog.Subscribed(Logger, Channel, RedisConnection.Format(_connection.GetEndPoints()));
     }
 
     /// <inheritdoc />
@@ -97,6 +98,7 @@ public sealed class RedisEventBus : BrokerEventBus
         if (args.ConnectionType == ConnectionType.Subscription)
         {
             Volatile.Write(ref _gapPending, 1);
+            RedisLog.SubscriptionLost(Logger, args.EndPoint is null ? "the server" : RedisConnection.Format([args.EndPoint]), args.FailureType.ToString());
         }
     }
 
