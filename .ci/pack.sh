@@ -31,6 +31,25 @@ while IFS= read -r proj; do
 done < <(find src transports -name '*.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | sort)
 [ ${#projects[@]} -gt 0 ] || { echo "pack: no project sets IsPackable true" >&2; exit 1; }
 
+problems=()
+missing() { problems+=("$1: $2"); }
+package_id() {
+  local id
+  id=$(sed -n 's:.*<PackageId>\(.*\)</PackageId>.*:\1:p' "$1")
+  echo "${id:-$(basename "$1" .csproj)}"
+}
+report() {
+  printf 'pack: MISSING: %s\n' "${problems[@]}" >&2
+  echo "pack: FAILED: ${#problems[@]} problem(s) in ${#projects[@]} packages" >&2
+  exit 1
+}
+
+# A missing README fails the pack itself (NU5019); say which one before packing.
+for proj in "${projects[@]}"; do
+  [ -f "$(dirname "$proj")/README.md" ] || missing "$(package_id "$proj")" "no README.md next to $proj"
+done
+[ ${#problems[@]} -eq 0 ] || report
+
 out=$(mktemp -d)
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$out"' EXIT
@@ -51,19 +70,13 @@ if ! dotnet pack "$work/packable.slnf" -c Release "${restore[@]}" -nologo -v q -
   exit 1
 fi
 
-problems=()
-missing() { problems+=("$1: $2"); }
-
 for proj in "${projects[@]}"; do
   dir=$(dirname "$proj")
-  name=$(basename "$proj" .csproj)
-  id=$(sed -n 's:.*<PackageId>\(.*\)</PackageId>.*:\1:p' "$proj")
-  id=${id:-$name}
+  id=$(package_id "$proj")
   nupkg=$(find "$out" -maxdepth 1 -name "$id.[0-9]*.nupkg" | head -1)
   if [ -z "$nupkg" ]; then missing "$id" "no $id.<version>.nupkg was produced"; continue; fi
   snupkg=${nupkg%.nupkg}.snupkg
 
-  [ -f "$dir/README.md" ] || missing "$id" "no README.md next to $proj"
   # (grep -q would close the pipe early, and pipefail would count unzip's SIGPIPE as a failure)
   grep -x 'README.md' >/dev/null < <(unzip -Z1 "$nupkg") || missing "$id" "README.md is not in $(basename "$nupkg")"
 
@@ -93,31 +106,24 @@ for proj in "${projects[@]}"; do
     fi
   fi
 
-  if [ -f "$dir/README.md" ]; then
-    while IFS= read -r target; do
-      case "$target" in
-        "$repo_url"/blob/main/* | "$repo_url"/tree/main/*)
-          path=${target#"$repo_url"/*/main/}; path=${path%%#*}
-          [ -e "$path" ] || missing "$id" "README.md links to $target, but $path is not in the repository" ;;
-        https://www.nuget.org/packages/*)
-          linked=${target#https://www.nuget.org/packages/}; linked=${linked%%/*}
-          found=""
-          for other in "${projects[@]}"; do
-            oid=$(sed -n 's:.*<PackageId>\(.*\)</PackageId>.*:\1:p' "$other"); oid=${oid:-$(basename "$other" .csproj)}
-            [ "$oid" = "$linked" ] && found=1
-          done
-          [ -n "$found" ] || missing "$id" "README.md links to the package $linked, which this repository does not pack" ;;
-        http://* | https://*) ;;
-        *) missing "$id" "README.md has a relative link ($target); nuget.org cannot follow it, use $repo_url/blob/main/..." ;;
-      esac
-    done < <(grep -o '\]([^)]*)' "$dir/README.md" | sed 's/^](\(.*\))$/\1/')
-  fi
+  while IFS= read -r target; do
+    case "$target" in
+      "$repo_url"/blob/main/* | "$repo_url"/tree/main/*)
+        path=${target#"$repo_url"/*/main/}; path=${path%%#*}
+        [ -e "$path" ] || missing "$id" "README.md links to $target, but $path is not in the repository" ;;
+      https://www.nuget.org/packages/*)
+        linked=${target#https://www.nuget.org/packages/}; linked=${linked%%/*}
+        found=""
+        for other in "${projects[@]}"; do
+          [ "$(package_id "$other")" = "$linked" ] && found=1
+        done
+        [ -n "$found" ] || missing "$id" "README.md links to the package $linked, which this repository does not pack" ;;
+      http://* | https://*) ;;
+      *) missing "$id" "README.md has a relative link ($target); nuget.org cannot follow it, use $repo_url/blob/main/..." ;;
+    esac
+  done < <(grep -o '\]([^)]*)' "$dir/README.md" | sed 's/^](\(.*\))$/\1/')
 done
 
-if [ ${#problems[@]} -gt 0 ]; then
-  printf 'pack: MISSING: %s\n' "${problems[@]}" >&2
-  echo "pack: FAILED: ${#problems[@]} problem(s) in ${#projects[@]} packages" >&2
-  exit 1
-fi
+[ ${#problems[@]} -eq 0 ] || report
 [ -z "$keep" ] || { mkdir -p "$keep" && cp "$out"/*.nupkg "$out"/*.snupkg "$keep"/; }
 echo "pack: ${#projects[@]} packages, each with README.md, repository $repo_url, a commit and SourceLink symbols"
