@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace AgentCoherence.Redis.Internal;
 
 /// <summary>
-/// The key layout (README.md, "Key layout"). An artifact's two keys share the hash tag
+/// The key layout (docs/redis-store.md, "Key layout"). An artifact's two keys share the hash tag
 /// <c>{storeKey}</c>; <see cref="ArtifactKey.StoreKey"/> escapes braces, so a name cannot form a tag
 /// of its own. The sweep and forget scripts rebuild the same names from the prefix in Lua.
 /// </summary>
