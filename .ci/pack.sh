@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packs every packable project (IsPackable true) in Release into a temporary directory, with every
 # warning an error, and checks each package: the .nupkg exists and carries README.md, its nuspec names
-# the readme, the repository URL (from Directory.Build.props), a commit, a description, tags and the
-# licence; a .snupkg exists and its PDB has a SourceLink map; and the package README's links resolve
+# the readme, the repository URL (from Directory.Build.props), a commit, a description, tags, the
+# licence and the authors; a .snupkg exists and its PDB has a SourceLink map; and the package README's links resolve
 # (no relative links, which nuget.org cannot follow; links into the repository name files that exist).
 # Prints what is missing and exits 1 when anything is. Usage: .ci/pack.sh [--no-restore] [--keep DIR]
 set -uo pipefail
@@ -90,6 +90,7 @@ for proj in "${projects[@]}"; do
   grep -Eq '<description>[^<]{20,}</description>' <<<"$nuspec" || missing "$id" "the nuspec has no description (Description)"
   grep -Eq '<tags>[^<]+</tags>' <<<"$nuspec" || missing "$id" "the nuspec has no tags (PackageTags)"
   grep -q '<license type="expression">' <<<"$nuspec" || missing "$id" "the nuspec has no licence expression"
+  grep -Eq '<authors>[^<]+</authors>' <<<"$nuspec" || missing "$id" "the nuspec names no authors"
 
   if [ ! -f "$snupkg" ]; then
     missing "$id" "no symbol package $(basename "$snupkg")"
