@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packs every packable project (IsPackable true) in Release into a temporary directory, with every
-# warning an error, and checks each package: the .nupkg exists and carries README.md, its nuspec names
-# the readme, the repository URL (from Directory.Build.props), a commit, a description, tags, the
-# licence and the authors; a .snupkg exists and its PDB has a SourceLink map; and the package README's links resolve
-# (no relative links, which nuget.org cannot follow; links into the repository name files that exist).
+# warning an error, and checks each package: the .nupkg exists and carries README.md; its nuspec
+# names the readme, the repository URL (from Directory.Build.props), a commit, a description, tags,
+# the licence and the authors; a .snupkg exists and its PDBs have a SourceLink map; and the package
+# README's links resolve (no relative links, which nuget.org cannot follow; links into the
+# repository name files that exist).
 # Prints what is missing and exits 1 when anything is. Usage: .ci/pack.sh [--no-restore] [--keep DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
