@@ -399,6 +399,13 @@ public sealed class CoherenceClient : IAsyncDisposable
 
         try
         {
+            // A sweep may publish before any agent started the client; the start bounds the bus's connect,
+            // which a publish on its own would wait on without end.
+            if (Volatile.Read(ref _started) is not { IsCompletedSuccessfully: true })
+            {
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await Bus.PublishAsync(signals, cancellationToken).ConfigureAwait(false);
             Diagnostics.SignalsSent.Add(signals.Count);
         }

@@ -189,6 +189,36 @@ public sealed class StartTests
         Assert.Contains("AgentCoherence:StartTimeout", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_sweep_before_any_operation_does_not_wait_forever_on_a_bus_that_never_connects()
+    {
+        var time = new FakeTimeProvider();
+        var store = new InMemoryDirectoryStore(time);
+        var stalled = new AgentId("stalled");
+        await store.RegisterAgentAsync(stalled);
+        _ = await store.AcquireAsync(stalled, new ArtifactKey("default", "doc"), OperationId.New());
+        var options = new CoherenceOptions { StartTimeout = TimeSpan.FromSeconds(5), CrashRecovery = { Enabled = false } };
+        var capture = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(capture));
+        await using var client = new CoherenceClient(store, new RetryingForeverBus(), options, time, logging);
+        time.Advance(options.CrashRecovery.HeartbeatTimeout + TimeSpan.FromSeconds(1));
+
+        var sweeping = client.SweepAsync().AsTask();
+        time.Advance(TimeSpan.FromSeconds(5) + StartTimeoutGrace);
+        var swept = await sweeping.WaitAsync(Hang);
+
+        Assert.Single(swept.Reclaimed);
+        Assert.Single(capture.Entries, e => e.EventId.Id == 3002);
+    }
+
+    /// <summary>A broker bus that keeps trying to connect until its start token is cancelled, as the NATS bus does.</summary>
+    private sealed class RetryingForeverBus() : BrokerEventBus("retrying")
+    {
+        protected override Task StartAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+
+        protected override ValueTask PublishRawAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     /// <summary>A bus whose connect and subscribe never complete and ignore cancellation, as a client library stuck retrying does.</summary>
     private sealed class SilentBus : IEventBus
     {
