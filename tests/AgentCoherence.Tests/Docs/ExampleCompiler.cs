@@ -5,8 +5,9 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace AgentCoherence.Tests.Docs;
 
 /// <summary>
-/// Compiles a documentation example as a program of its own (top-level statements), against the .NET
-/// runtime and every assembly this test project carries: the library's packages and what they depend on.
+/// Compiles a documentation example on its own, against the .NET runtime and every assembly this test
+/// project carries (the library's packages and what they depend on, xUnit and the fake clock included):
+/// as a program when it has top-level statements, as a library when it holds only types (a test class).
 /// The usings a new console project gets implicitly are in scope; everything else the example must say.
 /// </summary>
 internal static class ExampleCompiler
@@ -30,11 +31,15 @@ internal static class ExampleCompiler
     {
         var tree = CSharpSyntaxTree.ParseText(code, ParseOptions, path: page);
         var usings = CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, path: "implicit-usings.cs");
+        // Statements make a program; an example of only types (a test class, say) is a library.
+        var kind = tree.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any()
+            ? OutputKind.ConsoleApplication
+            : OutputKind.DynamicallyLinkedLibrary;
         var compilation = CSharpCompilation.Create(
             "DocExample",
             [usings, tree],
             References.Value,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         return Describe(compilation.GetDiagnostics(), page, firstLine);
     }
 
