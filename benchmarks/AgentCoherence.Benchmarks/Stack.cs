@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Benchmarks;
 
 /// <summary>Shared set-up: an in-memory stack with no timers, and a counter that declares sizes instead of tokenizing.</summary>

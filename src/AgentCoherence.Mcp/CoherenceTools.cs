@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentCoherence.Volume;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp;
 

@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Volume.Internal;
 using Microsoft.Extensions.FileSystemGlobbing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentCoherence.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp.Tests;
 

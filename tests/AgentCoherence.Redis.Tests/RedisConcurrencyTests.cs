@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 

@@ -4,6 +4,7 @@ using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
 using StackExchange.Redis;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 

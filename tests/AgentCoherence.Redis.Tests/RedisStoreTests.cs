@@ -1,9 +1,11 @@
+using AgentCoherence.Redis.Internal;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 

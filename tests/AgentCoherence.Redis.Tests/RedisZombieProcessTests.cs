@@ -2,6 +2,7 @@ using System.Text;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 

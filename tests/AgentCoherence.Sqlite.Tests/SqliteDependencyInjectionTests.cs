@@ -3,6 +3,7 @@ using AgentCoherence.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

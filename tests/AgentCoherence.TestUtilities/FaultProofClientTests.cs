@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 

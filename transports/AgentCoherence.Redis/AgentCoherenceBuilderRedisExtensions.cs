@@ -1,10 +1,13 @@
+using AgentCoherence;
+using AgentCoherence.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.Redis;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds <c>UseRedis</c> to <see cref="AgentCoherenceBuilder"/>.</summary>
 public static class AgentCoherenceBuilderRedisExtensions

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
+
+using AgentCoherence.Redis.Internal;
 
 namespace AgentCoherence.Redis;
 

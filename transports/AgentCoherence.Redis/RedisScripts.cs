@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
+using AgentCoherence.Redis.Internal;
+
 namespace AgentCoherence.Redis;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AgentCoherence.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite;
 

@@ -4,6 +4,7 @@ using AgentCoherence.Sqlite;
 using AgentCoherence.Volume;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking.ClientModel;
 

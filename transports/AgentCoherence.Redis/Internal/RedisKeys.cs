@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace AgentCoherence.Redis;
+namespace AgentCoherence.Redis.Internal;
 
 /// <summary>
 /// The key layout (README.md, "Key layout"). An artifact's two keys share the hash tag

@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
+
+namespace AgentCoherence;
+
+/// <summary>
+/// One process's entry point: it hands out <see cref="CoherentAgent"/>s, subscribes once to the event
+/// bus and dispatches each signal to its local recipient, and runs crash-recovery sweeps.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var coherence = CoherenceClient.CreateInMemory();
+/// await using var planner = coherence.Agent("planner");
+/// await planner.WriteAsync("plans/plan.md", "# Plan\n1. research");
+/// </code>
+/// </example>
+public sealed class CoherenceClient : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<AgentId, CoherentAgent> _agents = new();
+    private readonly Lock _startGate = new();
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly bool _ownsDiagnostics;
+    private readonly ITimer? _sweepTimer;
+    private Task? _subscribed;
+    private IAsyncDisposable? _subscription;
+    private int _sweeping;
+    private bool _disposed;
+
+    /// <summary>Creates a client over a store and a bus.</summary>
+    /// <param name="store">The directory store (the authority).</param>
+    /// <param name="bus">The signal bus.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="tokenCounter">Counts content tokens; <c>o200k_base</c> when null.</param>
+    /// <param name="diagnostics">Metrics; a standalone meter when null.</param>
+    /// <param name="runSweeper">Run sweeps on a timer. Off under DI, where a hosted service runs them.</param>
+    public CoherenceClient(
+        IDirectoryStore store,
+        IEventBus bus,
+        CoherenceOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        ITokenCounter? tokenCounter = null,
+        CoherenceDiagnostics? diagnostics = null,
+        bool? runSweeper = null)
+    {
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        Bus = bus ?? throw new ArgumentNullException(nameof(bus));
+        Options = options ?? new CoherenceOptions();
+        CoherenceOptionsValidator.ThrowIfInvalid(Options);
+        Time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<CoherenceClient>();
+        TokenCounter = tokenCounter ?? O200kTokenCounter.Instance;
+        _ownsDiagnostics = diagnostics is null;
+        Diagnostics = diagnostics ?? new CoherenceDiagnostics();
+        if (runSweeper ?? Options.CrashRecovery.Enabled)
+        {
+            var interval = Options.CrashRecovery.SweepInterval;
+            _sweepTimer = Time.CreateTimer(_ => _ = SweepInBackgroundAsync(), null, interval, interval);
+        }
+    }
+
+    /// <summary>DI constructor.</summary>
+    internal CoherenceClient(IDirectoryStore store, IEventBus bus, IOptions<CoherenceOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ITokenCounter tokenCounter, CoherenceDiagnostics diagnostics)
+        : this(store, bus, options.Value, timeProvider, loggerFactory, tokenCounter, diagnostics, runSweeper: false)
+    {
+    }
+
+    /// <summary>A client over a fresh in-memory store and bus: one process, no servers.</summary>
+    public static CoherenceClient CreateInMemory(CoherenceOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null) =>
+        new(new InMemoryDirectoryStore(timeProvider), new InMemoryEventBus(), options, timeProvider, loggerFactory);
+
+    /// <summary>The directory store.</summary>
+    public IDirectoryStore Store { get; }
+
+    /// <summary>The signal bus.</summary>
+    public IEventBus Bus { get; }
+
+    /// <summary>The validated settings.</summary>
+    public CoherenceOptions Options { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Counts content tokens.</summary>
+    public ITokenCounter TokenCounter { get; }
+
+    /// <summary>The metrics.</summary>
+    public CoherenceDiagnostics Diagnostics { get; }
+
+    /// <summary>The client's fault-handling fixes; all on except in the model checker's mutants. Read when an agent is created.</summary>
+    internal ClientGuards Guards { get; set; } = ClientGuards.All;
+
+    /// <summary>
+    /// An eager agent fetches a signalled version after yielding, so the thread delivering the signal is not
+    /// held by the fetch. The client model checker turns the yield off: it drives every continuation on its
+    /// own thread, and a yield would hand the fetch to the thread pool.
+    /// </summary>
+    internal bool YieldBeforeRefresh { get; set; } = true;
+
+    /// <summary>The agents alive in this client.</summary>
+    public IReadOnlyCollection<CoherentAgent> Agents => (IReadOnlyCollection<CoherentAgent>)_agents.Values;
+
+    /// <summary>A key in <see cref="CoherenceOptions.DefaultNamespace"/>.</summary>
+    public ArtifactKey Key(string name) => new(Options.DefaultNamespace, name);
+
+    /// <summary>
+    /// Creates an agent. It registers with the store on its first operation and leaves (releasing its
+    /// grants) when disposed.
+    /// </summary>
+    /// <exception cref="CoherenceArgumentException">The id is invalid, or an agent with this id is already alive in this client.</exception>
+    public CoherentAgent Agent(string id, AgentOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var agentId = new AgentId(id);
+        var agent = new CoherentAgent(this, agentId, options ?? new AgentOptions(), _loggerFactory.CreateLogger<CoherentAgent>());
+        if (!_agents.TryAdd(agentId, agent))
+        {
+            throw new CoherenceArgumentException("id", $"An agent named '{id}' is already alive in this client; dispose it first or pick another name.");
+        }
+
+        return agent;
+    }
+
+    /// <summary>Runs one crash-recovery sweep now and publishes the reclaim signals.</summary>
+    public async ValueTask<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = CoherenceDiagnostics.ActivitySource.StartActivity("coherence.sweep");
+        var result = await Store.SweepAsync(Options.CrashRecovery.ToPolicy(), cancellationToken).ConfigureAwait(false);
+        foreach (var reclaimed in result.Reclaimed)
+        {
+            Log.Reclaimed(_logger, reclaimed.Key.ToString(), reclaimed.Agent.ToString(), reclaimed.Info.TriggerName, reclaimed.Info.Epoch);
+        }
+
+        if (result.Reclaimed.Count > 0)
+        {
+            Diagnostics.Reclaims.Add(result.Reclaimed.Count);
+        }
+
+        await PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _sweepTimer?.Dispose();
+        foreach (var agent in _agents.Values)
+        {
+            await agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownsDiagnostics)
+        {
+            Diagnostics.Dispose();
+        }
+    }
+
+    internal Task EnsureSubscribedAsync()
+    {
+        lock (_startGate)
+        {
+            return _subscribed ??= SubscribeAsync();
+        }
+
+        async Task SubscribeAsync()
+        {
+            if (Bus is ISignalGapSource gaps)
+            {
+                gaps.SignalsMayHaveBeenMissed += (_, _) =>
+                {
+                    foreach (var agent in _agents.Values)
+                    {
+                        agent.InvalidateAll();
+                    }
+                };
+            }
+
+            _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        }
+    }
+
+    internal void Remove(CoherentAgent agent) => _agents.TryRemove(new KeyValuePair<AgentId, CoherentAgent>(agent.Id, agent));
+
+    internal async ValueTask PublishAsync(IReadOnlyList<InvalidationSignal> signals, CancellationToken cancellationToken)
+    {
+        if (signals.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Bus.PublishAsync(signals, cancellationToken).ConfigureAwait(false);
+            Diagnostics.SignalsSent.Add(signals.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The commit already landed; peers catch up through their cache strategy.
+            Log.PublishFailed(_logger, ex, signals.Count);
+        }
+    }
+
+    private ValueTask DispatchAsync(InvalidationSignal signal)
+    {
+        if (_agents.TryGetValue(signal.Recipient, out var agent))
+        {
+            agent.OnSignal(signal);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task SweepInBackgroundAsync()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await SweepAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SweepFailed(_logger, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using AgentCoherence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using AgentCoherence.Hosting;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers AgentCoherence in a service collection.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a <see cref="CoherenceClient"/> with options bound from <paramref name="configuration"/>
+    /// (usually <c>configuration.GetSection("AgentCoherence")</c>) and validated at start-up, the
+    /// in-memory store and bus unless others are chosen on the builder, and the background sweeper
+    /// (on unless <c>CrashRecovery:Enabled</c> is false).
+    /// </summary>
+    public static AgentCoherenceBuilder AddAgentCoherence(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddAgentCoherence();
+        services.Configure<CoherenceOptions>(configuration);
+        return builder;
+    }
+
+    /// <summary>Registers AgentCoherence with options set in code.</summary>
+    public static AgentCoherenceBuilder AddAgentCoherence(this IServiceCollection services, Action<CoherenceOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddAgentCoherence();
+        services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Registers AgentCoherence with default options.</summary>
+    public static AgentCoherenceBuilder AddAgentCoherence(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<CoherenceOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoherenceOptions>, CoherenceOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILoggerFactory, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory>();
+        services.TryAddSingleton<ITokenCounter>(O200kTokenCounter.Instance);
+        services.TryAddSingleton(sp => new CoherenceDiagnostics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<IDirectoryStore>(sp => new InMemoryDirectoryStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IEventBus>(sp => new InMemoryEventBus(sp.GetService<ILogger<InMemoryEventBus>>()));
+        services.TryAddSingleton(sp => new CoherenceClient(
+            sp.GetRequiredService<IDirectoryStore>(),
+            sp.GetRequiredService<IEventBus>(),
+            sp.GetRequiredService<IOptions<CoherenceOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<ITokenCounter>(),
+            sp.GetRequiredService<CoherenceDiagnostics>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CoherenceSweeperService>());
+        return new AgentCoherenceBuilder(services);
+    }
+}
