@@ -15,7 +15,7 @@ internal static class Stack
     }
 
     public static CoherenceClient Client(InMemoryDirectoryStore store) =>
-        new(store, new InMemoryEventBus(), Options(), tokenCounter: new FixedTokenCounter(320), runSweeper: false);
+        new(store, new InMemoryEventBus(), Options(), tokenCounter: new FixedTokenCounter(320));
 
     public static AgentOptions Quiet => new() { SendHeartbeats = false };
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using AgentCoherence.Internal;
 using AgentCoherence.Protocol;
 using AgentCoherence.Signals;
@@ -12,6 +11,16 @@ namespace AgentCoherence;
 /// One process's entry point: it hands out <see cref="CoherentAgent"/>s, subscribes once to the event
 /// bus and dispatches each signal to its local recipient, and runs crash-recovery sweeps.
 /// </summary>
+/// <remarks>
+/// The client is the only sweeper: unless <see cref="CrashRecoveryOptions.Enabled"/> is false it runs
+/// <see cref="SweepAsync"/> every <see cref="CrashRecoveryOptions.SweepInterval"/> on a timer of
+/// <see cref="Time"/>, however it was created (directly, <see cref="CreateInMemory"/>, or
+/// <c>AddAgentCoherence</c> with or without a host). Every client of a shared store may sweep at once:
+/// each sweep is one atomic step of the store and is idempotent (a grant already reclaimed is not held,
+/// so a second sweep finds nothing to reclaim), and only the sweep that reclaimed a grant publishes its
+/// reclaim signal. Give every client of one store the same crash-recovery thresholds: the shortest
+/// heartbeat timeout among the sweepers is the one that applies.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var coherence = CoherenceClient.CreateInMemory();
@@ -40,7 +49,11 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="tokenCounter">Counts content tokens; <c>o200k_base</c> when null.</param>
     /// <param name="diagnostics">Metrics; a standalone meter when null.</param>
-    /// <param name="runSweeper">Run sweeps on a timer. Off under DI, where a hosted service runs them.</param>
+    /// <remarks>
+    /// The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in
+    /// <paramref name="options"/>; then, on a store other processes share
+    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once.
+    /// </remarks>
     public CoherenceClient(
         IDirectoryStore store,
         IEventBus bus,
@@ -48,8 +61,7 @@ public sealed class CoherenceClient : IAsyncDisposable
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         ITokenCounter? tokenCounter = null,
-        CoherenceDiagnostics? diagnostics = null,
-        bool? runSweeper = null)
+        CoherenceDiagnostics? diagnostics = null)
     {
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Bus = bus ?? throw new ArgumentNullException(nameof(bus));
@@ -61,17 +73,15 @@ public sealed class CoherenceClient : IAsyncDisposable
         TokenCounter = tokenCounter ?? O200kTokenCounter.Instance;
         _ownsDiagnostics = diagnostics is null;
         Diagnostics = diagnostics ?? new CoherenceDiagnostics();
-        if (runSweeper ?? Options.CrashRecovery.Enabled)
+        if (Options.CrashRecovery.Enabled)
         {
             var interval = Options.CrashRecovery.SweepInterval;
             _sweepTimer = Time.CreateTimer(_ => _ = SweepInBackgroundAsync(), null, interval, interval);
         }
-    }
-
-    /// <summary>DI constructor.</summary>
-    internal CoherenceClient(IDirectoryStore store, IEventBus bus, IOptions<CoherenceOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ITokenCounter tokenCounter, CoherenceDiagnostics diagnostics)
-        : this(store, bus, options.Value, timeProvider, loggerFactory, tokenCounter, diagnostics, runSweeper: false)
-    {
+        else if (Store.SharedAcrossProcesses)
+        {
+            Log.NoSweeperOnSharedStore(_logger, Store.GetType().Name);
+        }
     }
 
     /// <summary>A client over a fresh in-memory store and bus: one process, no servers.</summary>

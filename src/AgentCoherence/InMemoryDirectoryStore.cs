@@ -29,6 +29,9 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
         _rules = rules;
     }
 
+    /// <summary>False: the state lives in this process, and ends with it.</summary>
+    public bool SharedAcrossProcesses => false;
+
     /// <inheritdoc />
     public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
     {

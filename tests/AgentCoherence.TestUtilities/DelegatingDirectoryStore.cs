@@ -36,6 +36,8 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicE
 
     public virtual ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => Inner.InspectAsync(key, cancellationToken);
 
+    public virtual bool SharedAcrossProcesses => Inner.SharedAcrossProcesses;
+
     public virtual ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken);
 
     public virtual ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken);

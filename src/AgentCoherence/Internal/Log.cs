@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Error, "Sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(2003, LogLevel.Warning, "Crash recovery is off (AgentCoherence:CrashRecovery:Enabled = false) and the store {Store} is shared with other processes: this client runs no sweep, so a grant held by an agent whose process crashed is reclaimed only if another client of this store sweeps, or the application calls SweepAsync")]
+    public static partial void NoSweeperOnSharedStore(ILogger logger, string store);
+
     [LoggerMessage(3001, LogLevel.Warning, "A bus subscriber failed on a signal for {Key}")]
     public static partial void SubscriberFailed(ILogger logger, Exception exception, string key);
 

@@ -50,4 +50,13 @@ public interface IDirectoryStore
 
     /// <summary>A copy of an artifact's record, for diagnostics and tests; null when the store has none.</summary>
     ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether clients in other processes can use this same directory (a database file, a server). Then a
+    /// grant held by an agent of a process that crashed is reclaimed only by some client's sweep, so a
+    /// <see cref="CoherenceClient"/> with <see cref="CrashRecoveryOptions.Enabled"/> off logs a warning
+    /// naming this store. True unless the store overrides it; the in-process
+    /// <see cref="InMemoryDirectoryStore"/> returns false.
+    /// </summary>
+    bool SharedAcrossProcesses => true;
 }
