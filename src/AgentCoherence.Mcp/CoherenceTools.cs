@@ -170,26 +170,26 @@ internal sealed class CoherenceTools(AgentVolumes volumes)
             return new JsonObject { ["path"] = name, ["managed"] = false };
         }
 
-        var record = await volume.Store.InspectAsync(volume.KeyOf(path), cancellationToken).ConfigureAwait(false);
-        if (record is null)
+        var status = await volume.InspectAsync(path, cancellationToken).ConfigureAwait(false);
+        if (!status.IsTracked)
         {
             return new JsonObject { ["path"] = name, ["managed"] = true, ["tracked"] = false, ["version"] = 0 };
         }
 
-        var mine = record.Holders.TryGetValue(volume.AgentId, out var entry) ? entry : null;
+        var mine = status.HolderOf(volume.AgentId);
         return new JsonObject
         {
             ["path"] = name,
             ["managed"] = true,
             ["tracked"] = true,
-            ["version"] = record.Version,
-            ["deleted"] = record.IsTombstone,
-            ["sha256"] = record.ContentHash,
-            ["last_writer"] = record.LastWriter?.Value,
-            ["grant_holder"] = record.GrantHolder?.Value,
+            ["version"] = status.Version,
+            ["deleted"] = status.IsDeleted,
+            ["sha256"] = status.ContentHash,
+            ["last_writer"] = status.LastWriter?.Value,
+            ["grant_holder"] = status.GrantHolder?.Value,
             ["your_state"] = mine is null ? null : mine.State.Letter().ToString(),
             ["your_view_version"] = mine?.ViewVersion,
-            ["current"] = mine is not null && mine.State != HolderState.Invalid && mine.ViewVersion == record.Version,
+            ["current"] = mine is not null && mine.State != HolderState.Invalid && mine.ViewVersion == status.Version,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using AgentCoherence.Internal;
@@ -36,6 +37,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly bool _ownsDiagnostics;
     private readonly ITimer? _sweepTimer;
+    private readonly StoreCalls _calls;
     private Task? _subscribed;
     private IAsyncDisposable? _subscription;
     private int _sweeping;
@@ -73,6 +75,9 @@ public sealed class CoherenceClient : IAsyncDisposable
         TokenCounter = tokenCounter ?? O200kTokenCounter.Instance;
         _ownsDiagnostics = diagnostics is null;
         Diagnostics = diagnostics ?? new CoherenceDiagnostics();
+
+        // The client's own store calls (inspections) act for no agent: nothing to register, never UnknownAgent.
+        _calls = new StoreCalls(this, AgentId.FromTrusted("#client"), _logger, _ => Task.CompletedTask);
         if (Options.CrashRecovery.Enabled)
         {
             var interval = Options.CrashRecovery.SweepInterval;
@@ -138,6 +143,58 @@ public sealed class CoherenceClient : IAsyncDisposable
         }
 
         return agent;
+    }
+
+    /// <summary>
+    /// What the store records about an artifact now: its version, whether it is deleted, the owner epoch, the grant
+    /// holder and every agent's view. Registers no view, registers no agent and changes nothing in the store: for
+    /// status displays and for checks such as "did it move since I looked?". Work that depends on the content reads
+    /// it through an agent (<see cref="CoherentAgent.ReadAsync(ArtifactKey, CancellationToken)"/>), which registers
+    /// the view a later write is checked against.
+    /// </summary>
+    /// <param name="key">The artifact.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status; for an artifact the store never heard of, an untracked status at version 0.</returns>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<ArtifactStatus> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var record = await _calls.ReadAsync("Inspect", key, ct => Store.InspectAsync(key, ct), _ => false, cancellationToken).ConfigureAwait(false);
+        return ArtifactStatus.From(key, record, includeContent: false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="inspect"/> on the artifact's status, including the current version's bytes
+    /// (<see cref="ArtifactStatus.Content"/>), inside one atomic step of the store that excludes every write on every
+    /// host sharing the store, and returns what it returns. Nothing in the store changes. For work outside the store
+    /// that must not interleave with a write's in-step effect (see
+    /// <see cref="CoherentAgent.WriteCasAsync(ArtifactKey, string, long, Action{long}, CancellationToken)"/>): a file
+    /// store puts back a file that a writer which died inside its step left ahead of the store.
+    /// </summary>
+    /// <remarks>
+    /// Every other operation on the store waits while <paramref name="inspect"/> runs, so it must be short and must not
+    /// call the store. When the store fails around the step, the call is retried and <paramref name="inspect"/> may
+    /// run again: make it idempotent.
+    /// </remarks>
+    /// <typeparam name="T">What <paramref name="inspect"/> returns.</typeparam>
+    /// <param name="key">The artifact.</param>
+    /// <param name="inspect">Runs inside the step; what it throws reaches the caller unchanged.</param>
+    /// <param name="cancellationToken">Honoured before the step starts.</param>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>; the Redis store, for one).</exception>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<T> InspectAtomicallyAsync<T>(ArtifactKey key, Func<ArtifactStatus, T> inspect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(inspect);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var effects = EffectStore();
+        return await UnwrapEffectFailureAsync(_calls.ReadAsync(
+            "Inspect",
+            key,
+            ct => effects.InspectWithEffectAsync(key, record => inspect(ArtifactStatus.From(key, record, includeContent: true)), ct),
+            _ => false,
+            cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Runs one crash-recovery sweep now and publishes the reclaim signals.</summary>
@@ -206,6 +263,28 @@ public sealed class CoherenceClient : IAsyncDisposable
             }
 
             _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store as one that runs a caller's code inside its atomic steps, or the typed refusal when it cannot.</summary>
+    internal IAtomicEffectStore EffectStore() =>
+        Store as IAtomicEffectStore
+        ?? throw new NotSupportedException($"The directory store ({Store.GetType().Name}) cannot run code inside its atomic steps (it does not implement {nameof(IAtomicEffectStore)}); the in-memory and SQLite stores can, the Redis store cannot.");
+
+    /// <summary>
+    /// Code a caller ran inside a store's step failed, so the store undid the step: the caller gets what its own code
+    /// threw, not the store-facing wrapper (<see cref="AtomicEffectFailedException"/> stays a store author's type).
+    /// </summary>
+    internal static async ValueTask<T> UnwrapEffectFailureAsync<T>(ValueTask<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (AtomicEffectFailedException failed) when (failed.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
 

@@ -32,12 +32,28 @@ public sealed class CoherenceGrant : IAsyncDisposable
         return Version;
     }
 
-    /// <summary>Commits under the grant with <paramref name="effect"/> run inside the store's atomic step when the commit is applied (<see cref="IAtomicEffectStore"/>).</summary>
-    /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
-    internal async ValueTask<long> CommitAsync(ContentPayload payload, Action<WriteResult> effect, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits text under the grant with <paramref name="effect"/> run inside the store's atomic step when the commit
+    /// is applied, with the new version: after the store checked the grant and the fence, before the commit is durable,
+    /// while no other operation can interleave. A grant reclaimed while its holder stalled is refused
+    /// (<see cref="StaleEpochException"/>) and the effect never runs. The effect's rules are those of
+    /// <see cref="CoherentAgent.WriteCasAsync(ArtifactKey, string, long, Action{long}, CancellationToken)"/>: applied now
+    /// only, never on a refusal or a same-id retry; short, idempotent, no store calls; if it throws, nothing lands and
+    /// what it threw reaches the caller unchanged.
+    /// </summary>
+    /// <param name="content">The new text (UTF-8).</param>
+    /// <param name="effect">Runs inside the step with the new version when the commit is applied.</param>
+    /// <param name="cancellationToken">Honoured until the commit may have landed.</param>
+    /// <returns>The new version.</returns>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>; the Redis store, for one). Nothing was sent.</exception>
+    /// <exception cref="StaleEpochException">The grant was reclaimed; the effect did not run.</exception>
+    /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the commit was sent: it may have landed (and the effect run); see <see cref="CoherentAgent.ResolveAsync"/>.</exception>
+    public async ValueTask<long> CommitAsync(string content, Action<long> effect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(effect);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = (await _agent.CommitUnderGrantAsync(Key, payload, effect, cancellationToken).ConfigureAwait(false)).Version;
+        var view = await CoherenceClient.UnwrapEffectFailureAsync(_agent.CommitUnderGrantAsync(Key, _agent.Payload(content), r => effect(r.Version), cancellationToken)).ConfigureAwait(false);
+        Version = view.Version;
         return Version;
     }
 

@@ -163,7 +163,43 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <exception cref="ExpectedVersionAheadException">The expected version is ahead of the artifact.</exception>
     /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the write was sent: it may have landed; see <see cref="ResolveAsync"/>.</exception>
     public ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, string content, long expectedVersion, CancellationToken cancellationToken = default) =>
-        WriteCasAsync(key, Payload(content), expectedVersion, effect: null, cancellationToken);
+        WriteCasCoreAsync(key, Payload(content), expectedVersion, effect: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WriteCasAsync(ArtifactKey, string, long, CancellationToken)"/> with <paramref name="effect"/> run inside
+    /// the store's atomic step when the write is applied, with the new version: after the store accepted the write,
+    /// before it is durable, while no other operation on the store can interleave. This is how something outside the
+    /// store follows it exactly (<c>CoherentVolume</c> renames a file into place inside the step).
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The effect runs only when the write is applied now: never for a refusal, and never for a retry with the same
+    /// operation id of a write the store had already applied (after a lost reply, or in <see cref="ResolveAsync"/>).
+    /// It blocks every other operation on the store while it runs, so it must be short and must not call the store.
+    /// </para>
+    /// <para>
+    /// If the effect throws, the store undoes the step (nothing lands) and what it threw reaches the caller unchanged,
+    /// unretried. The step can still fail after the effect ran (the store crashed before the commit was durable); a
+    /// retry then runs it again, so the effect must be idempotent and the caller able to recognise that state later.
+    /// </para>
+    /// </remarks>
+    /// <param name="key">The artifact.</param>
+    /// <param name="content">The new text (UTF-8).</param>
+    /// <param name="expectedVersion">The version the content was derived from (0 creates).</param>
+    /// <param name="effect">Runs inside the step with the new version when the write is applied.</param>
+    /// <param name="cancellationToken">Honoured until the write may have landed.</param>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>; the Redis store, for one). Nothing was sent.</exception>
+    /// <exception cref="VersionConflictException">The artifact moved; the effect did not run.</exception>
+    /// <exception cref="HeldByOtherException">A peer holds the grant; the effect did not run.</exception>
+    /// <exception cref="StaleEpochException">This agent's last read predates a reclamation; the effect did not run.</exception>
+    /// <exception cref="ExpectedVersionAheadException">The expected version is ahead of the artifact; the effect did not run.</exception>
+    /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the write was sent: it may have landed (and the effect run); see <see cref="ResolveAsync"/>.</exception>
+    public ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, string content, long expectedVersion, Action<long> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        _ = _client.EffectStore();
+        return CoherenceClient.UnwrapEffectFailureAsync(WriteCasCoreAsync(key, Payload(content), expectedVersion, r => effect(r.Version), cancellationToken));
+    }
 
     /// <summary>Updates a key in the default namespace. See <see cref="UpdateAsync(ArtifactKey, Func{ArtifactView?, string}, CancellationToken)"/>.</summary>
     public ValueTask<ArtifactView> UpdateAsync(string name, Func<ArtifactView?, string> update, CancellationToken cancellationToken = default) =>
@@ -257,8 +293,35 @@ public sealed class CoherentAgent : IAsyncDisposable
             throw new CoherenceArgumentException(nameof(items), $"A publish holds 1 to {_client.Options.MaxBatchSize} members (got {list.Count}).");
         }
 
-        var members = list.Select(i => new BatchMember(i.Key ?? throw new CoherenceArgumentException(nameof(items), "A member has no key."), Payload(i.Content), i.ExpectedVersion)).ToList();
-        return await PublishBatchAsync(members, effect: null, cancellationToken).ConfigureAwait(false);
+        return await PublishBatchAsync(Members(list), effect: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="PublishAsync(IEnumerable{PublishItem}, CancellationToken)"/> with <paramref name="effect"/> run inside
+    /// the store's atomic step when the whole batch is applied, with the new versions in the order of
+    /// <paramref name="items"/>. The effect runs as for
+    /// <see cref="WriteCasAsync(ArtifactKey, string, long, Action{long}, CancellationToken)"/>: only when the batch is
+    /// applied now, never on a refusal or a same-id retry; if it throws, no member lands and what it threw reaches the
+    /// caller unchanged.
+    /// </summary>
+    /// <param name="items">The members.</param>
+    /// <param name="effect">Runs inside the step with every member's new version when the batch is applied.</param>
+    /// <param name="cancellationToken">Honoured until the batch may have landed.</param>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>). Nothing was sent.</exception>
+    /// <exception cref="BatchConflictException">At least one member was refused; nothing landed and the effect did not run.</exception>
+    /// <exception cref="OutcomeUnknownException">The store stayed unreachable after the batch was sent: it may have landed (and the effect run); see <see cref="ResolveAsync"/>.</exception>
+    public async ValueTask<IReadOnlyList<ArtifactView>> PublishAsync(IEnumerable<PublishItem> items, Action<IReadOnlyList<long>> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(effect);
+        _ = _client.EffectStore();
+        var list = items.ToList();
+        if (list.Count == 0 || list.Count > _client.Options.MaxBatchSize)
+        {
+            throw new CoherenceArgumentException(nameof(items), $"A publish holds 1 to {_client.Options.MaxBatchSize} members (got {list.Count}).");
+        }
+
+        return await CoherenceClient.UnwrapEffectFailureAsync(PublishBatchAsync(Members(list), r => effect(r.Versions), cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Releases the grant on the artifact (E/M to S). False when this agent held none.</summary>
@@ -289,7 +352,8 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// Finds out what happened to a write that failed with <see cref="OutcomeUnknownException"/>: sends the
     /// same write again with the same <see cref="OperationId"/>. If it had landed, the store returns the
     /// recorded result (nothing applies twice) and its signals are published; if it had not, it is checked
-    /// against the current state and applied once, or refused.
+    /// against the current state and applied once, or refused. A write sent with an in-step effect that is
+    /// applied now runs its effect now; if the effect throws, nothing lands and what it threw is rethrown here.
     /// </summary>
     /// <returns>True when the write has landed (before or now); false when the store refused it (it never landed).</returns>
     /// <exception cref="OutcomeUnknownException">The store is still unreachable; call again later.</exception>
@@ -297,7 +361,9 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(unknown);
         var replay = unknown.Replay ?? throw new CoherenceArgumentException(nameof(unknown), $"The exception (operation id {unknown.OperationId}) was not raised by an agent; resend the write with its operation id to the store instead.");
-        return await replay(cancellationToken).ConfigureAwait(false) switch
+        // A write sent with an effect that had not landed is applied now, effect included; what the effect throws
+        // reaches the caller as it does from the write itself.
+        return await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
         {
             WriteResult write => write.Succeeded,
             CommitAllResult batch => batch.Committed,
@@ -375,12 +441,9 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// <see cref="PublishAsync(IEnumerable{PublishItem}, CancellationToken)"/> with a side effect run inside the
-    /// store's atomic step when the batch is applied (<see cref="IAtomicEffectStore"/>); for <c>CoherentVolume</c>.
-    /// </summary>
+    /// <summary>The publish; a non-null <paramref name="effect"/> runs inside the store's atomic step when the batch is applied.</summary>
     /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
-    internal async ValueTask<IReadOnlyList<ArtifactView>> PublishBatchAsync(IReadOnlyList<BatchMember> members, Action<CommitAllResult>? effect, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<ArtifactView>> PublishBatchAsync(IReadOnlyList<BatchMember> members, Action<CommitAllResult>? effect, CancellationToken cancellationToken)
     {
         if (members.Count > _client.Options.MaxBatchSize)
         {
@@ -388,7 +451,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         CoherenceRules.CheckBatch(members);
-        var effects = effect is null ? null : EffectStore();
+        var effects = effect is null ? null : _client.EffectStore();
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         CommitAllResult result;
         using (var activity = Span("coherence.commit_all", members[0].Key))
@@ -428,7 +491,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
     internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, Action<WriteResult>? effect, CancellationToken cancellationToken)
     {
-        var effects = effect is null ? null : EffectStore();
+        var effects = effect is null ? null : _client.EffectStore();
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
         {
@@ -444,12 +507,9 @@ public sealed class CoherentAgent : IAsyncDisposable
         return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
     }
 
-    /// <summary>
-    /// <see cref="WriteCasAsync(ArtifactKey, string, long, CancellationToken)"/> with a payload; a non-null
-    /// <paramref name="effect"/> runs inside the store's atomic step when the write is applied.
-    /// </summary>
+    /// <summary>The compare-and-set write; a non-null <paramref name="effect"/> runs inside the store's atomic step when the write is applied.</summary>
     /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
-    internal async ValueTask<ArtifactView> WriteCasAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, Action<WriteResult>? effect, CancellationToken cancellationToken)
+    private async ValueTask<ArtifactView> WriteCasCoreAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, Action<WriteResult>? effect, CancellationToken cancellationToken)
     {
         var result = await CommitCasCoreAsync(key, payload, expectedVersion, effect, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
@@ -670,7 +730,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     private async ValueTask<WriteResult> CommitCasCoreAsync(ArtifactKey key, ContentPayload payload, long expectedVersion, Action<WriteResult>? effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var effects = effect is null ? null : EffectStore();
+        var effects = effect is null ? null : _client.EffectStore();
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         using var activity = Span("coherence.commit_cas", key);
         return await _calls.WriteAsync(
@@ -684,9 +744,8 @@ public sealed class CoherentAgent : IAsyncDisposable
             onResult: PublishOnSuccess).ConfigureAwait(false);
     }
 
-    private IAtomicEffectStore EffectStore() =>
-        _client.Store as IAtomicEffectStore
-        ?? throw new NotSupportedException($"The directory store ({_client.Store.GetType().Name}) cannot run a side effect inside its atomic step (it does not implement {nameof(IAtomicEffectStore)}).");
+    private List<BatchMember> Members(List<PublishItem> items) =>
+        items.Select(i => new BatchMember(i.Key ?? throw new CoherenceArgumentException(nameof(items), "A member has no key."), Payload(i.Content), i.ExpectedVersion)).ToList();
 
     private async ValueTask DeletedAsync(ArtifactKey key, WriteResult result)
     {

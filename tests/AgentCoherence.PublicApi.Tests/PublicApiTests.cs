@@ -64,6 +64,13 @@ public sealed class PublicApiTests
         IncludeAssemblyAttributes = false,
         // The generator skips Microsoft.* namespaces by default; the Add…/Use… extensions live in this one.
         AllowNamespacePrefixes = ["Microsoft.Extensions.DependencyInjection"],
+        // Compiler-generated state machine names change whenever a type gains a member; they are not surface.
+        ExcludeAttributes =
+        [
+            "System.Runtime.CompilerServices.AsyncIteratorStateMachineAttribute",
+            "System.Runtime.CompilerServices.AsyncStateMachineAttribute",
+            "System.Runtime.CompilerServices.IteratorStateMachineAttribute",
+        ],
     });
 
     private static string Normalise(string text)

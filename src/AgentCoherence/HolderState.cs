@@ -1,4 +1,4 @@
-namespace AgentCoherence.Protocol;
+namespace AgentCoherence;
 
 /// <summary>The MESI state of one agent's view of one artifact.</summary>
 public enum HolderState

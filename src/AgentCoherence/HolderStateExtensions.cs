@@ -1,4 +1,4 @@
-namespace AgentCoherence.Protocol;
+namespace AgentCoherence;
 
 /// <summary>Helpers for <see cref="HolderState"/>.</summary>
 public static class HolderStateExtensions
