@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using AgentCoherence.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -116,6 +117,9 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
             throw;
         }
     }
+
+    // How many records or agents one read transaction of a listing reads.
+    private const int ListPageSize = 256;
 
     /// <summary>The database file (full path), or the data source as given for memory and URI databases.</summary>
     public string DataSource { get; }
@@ -263,6 +267,63 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
             _tables.LoadRecord(state, key, DirectoryTables.Content.All);
             return state;
         }, (state, _) => state.State.Records.GetValueOrDefault(key), write: false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// In pages of 256 records in store key order, each page one read transaction, which in
+    /// WAL mode never blocks a writer.
+    /// </remarks>
+    public async IAsyncEnumerable<DirectoryRecord> ListRecordsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            List<ArtifactKey> keys = [];
+            var page = await Run("ListRecords", cancellationToken, state =>
+            {
+                keys = _tables.RecordKeysAfter(after, ListPageSize);
+                foreach (var key in keys)
+                {
+                    _tables.LoadRecord(state, key);
+                }
+
+                return state;
+            }, (state, _) => keys.Select(key => state.State.Records[key]).ToList(), write: false).ConfigureAwait(false);
+            foreach (var record in page)
+            {
+                yield return record;
+            }
+
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Key.StoreKey;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>In pages of 256 agents in id order, each page one read transaction.</remarks>
+    public async IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            var page = await Run("ListAgents", cancellationToken, state => state, (_, _) => _tables.AgentsAfter(after, ListPageSize), write: false).ConfigureAwait(false);
+            foreach (var agent in page)
+            {
+                yield return agent;
+            }
+
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Agent.Value;
+        }
     }
 
     /// <inheritdoc />
