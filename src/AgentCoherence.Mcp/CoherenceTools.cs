@@ -92,7 +92,8 @@ internal sealed class CoherenceTools(AgentVolumes volumes)
 
     [McpServerTool(Name = "publish", Title = "Write several files, all or none", Destructive = true, Idempotent = false, OpenWorld = false)]
     [Description("Writes several managed files atomically: each item lands only if its file is still at its expected_version, and either every file "
-        + "lands or none does. A refusal (batch_conflict) lists each member's reason and current_version.")]
+        + "lands or none does. A refusal (batch_conflict) lists each refused file in conflicts: its index in items, path, reason, current_version "
+        + "and expected_version.")]
     public async Task<CallToolResult> PublishAsync(
         [Description(AgentDescription)] string agent,
         [Description("The files to write: path, content and the expected_version each was derived from.")] PublishFile[] items,

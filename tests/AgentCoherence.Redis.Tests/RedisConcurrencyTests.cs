@@ -51,7 +51,8 @@ public sealed class RedisConcurrencyTests(RedisFixture redis)
     {
         await using var first = await redis.ConnectSeparatelyAsync();
         await using var second = await redis.ConnectSeparatelyAsync();
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() };
+        // Both instances on one clock that the test moves (RedisClock.Client), as they share the server's in production.
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), Clock = RedisClock.Client };
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         RedisDirectoryStore[] instances = [new(first, options, time), new(second, options, time)];
         var keys = Enumerable.Range(0, 4).Select(i => new ArtifactKey("team", $"doc-{i}")).ToArray();
@@ -78,10 +79,10 @@ public sealed class RedisConcurrencyTests(RedisFixture redis)
     {
         await using var first = await redis.ConnectSeparatelyAsync();
         await using var second = await redis.ConnectSeparatelyAsync();
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() };
-        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-        var zombieHost = new RedisDirectoryStore(first, options, new FakeTimeProvider(start));
-        var laterTime = new FakeTimeProvider(start);
+        // One clock for both instances (the client clock, so the test moves it), as the server's is in production.
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), Clock = RedisClock.Client };
+        var laterTime = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var zombieHost = new RedisDirectoryStore(first, options, laterTime);
         var sweeperHost = new RedisDirectoryStore(second, options, laterTime);
         AgentId zombie = "zombie", peer = "peer";
         var key = new ArtifactKey("team", "plans/plan.md");

@@ -21,3 +21,13 @@ public sealed class RedisEvalModeDifferentialTests(RedisFixture redis) : StoreDi
 {
     protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time, mode: RedisScriptMode.Eval));
 }
+
+/// <summary>
+/// The differential test with one artifact per sweep and forget script call, so every sweep and every
+/// forget of more than one artifact runs as several calls: the results must still be the rules'.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisOneArtifactPerScriptDifferentialTests(RedisFixture redis) : StoreDifferentialTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time, maxArtifactsPerScript: 1));
+}
