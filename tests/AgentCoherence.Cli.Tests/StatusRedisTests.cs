@@ -71,6 +71,10 @@ public sealed class StatusRedisTests(RedisServerFixture redis) : IClassFixture<R
                 Agent(root, agent).GetProperty("lastHeartbeat").GetString());
         }
 
+        // Taken by the server's clock, which stamped the heartbeats (RedisClock.Server): never before the last of them.
+        var takenAt = DateTimeOffset.Parse(root.GetProperty("takenAt").GetString()!, CultureInfo.InvariantCulture);
+        Assert.True(takenAt >= heartbeats.Values.Max().AddMilliseconds(-1), $"takenAt {takenAt:O} precedes a heartbeat");
+
         var reclaim = Assert.Single(root.GetProperty("recentReclaims").EnumerateArray());
         Assert.Equal("zombie", reclaim.GetProperty("agent").GetString());
         Assert.Equal("heartbeat", reclaim.GetProperty("trigger").GetString());

@@ -18,6 +18,8 @@ namespace AgentCoherence.Cli.Commands;
 /// <see cref="IDirectoryStore.ListAgentsAsync"/>, joins as no agent and runs no sweep.
 /// </summary>
 /// <remarks>
+/// Ages are measured against <c>clock</c> (the system clock) for the demo and SQLite, and against the Redis server's
+/// clock for Redis, where the store stamps its times by that clock by default.
 /// Exit codes: 0 the status was printed; 1 the store could not be reached or read; 2 the options do not name one
 /// usable store (none or several of --demo/--sqlite/--redis, a missing database file, a connection string that does
 /// not parse, a Redis option without --redis, --reclaims out of range). Errors go to standard error and name the
@@ -193,8 +195,12 @@ internal sealed class StatusCommand(IAnsiConsole console, TimeProvider clock, Cl
         {
             try
             {
+                // Ages are measured on the Redis server's clock, which the store stamps heartbeats, grants and reclaims
+                // with (RedisClock.Server, the default), so they read the same from any host.
                 var store = new RedisDirectoryStore(connection, options);
-                return (0, await StoreStatus.ReadAsync(store, "redis", address, clock, cancellationToken));
+                var server = connection.GetServers().First(s => !s.IsReplica);
+                return (0, await StoreStatus.ReadAsync(
+                    store, "redis", address, async _ => new DateTimeOffset(DateTime.SpecifyKind(await server.TimeAsync(), DateTimeKind.Utc)), cancellationToken));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

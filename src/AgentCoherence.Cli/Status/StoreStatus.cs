@@ -44,7 +44,11 @@ internal sealed class StoreStatus
     public IReadOnlyList<ReclaimRow> Reclaims { get; }
 
     /// <summary>Reads a status from any store that lists (<see cref="IDirectoryStore.ListRecordsAsync"/>).</summary>
-    public static async Task<StoreStatus> ReadAsync(IDirectoryStore store, string kind, string address, TimeProvider clock, CancellationToken cancellationToken)
+    public static Task<StoreStatus> ReadAsync(IDirectoryStore store, string kind, string address, TimeProvider clock, CancellationToken cancellationToken) =>
+        ReadAsync(store, kind, address, _ => ValueTask.FromResult(clock.GetUtcNow()), cancellationToken);
+
+    /// <summary>Reads a status, then asks <paramref name="now"/> for the time it was taken (after the listing, so no age is negative).</summary>
+    public static async Task<StoreStatus> ReadAsync(IDirectoryStore store, string kind, string address, Func<CancellationToken, ValueTask<DateTimeOffset>> now, CancellationToken cancellationToken)
     {
         var records = new List<DirectoryRecord>();
         await foreach (var record in store.ListRecordsAsync(cancellationToken).ConfigureAwait(false))
@@ -58,6 +62,6 @@ internal sealed class StoreStatus
             agents.Add(agent);
         }
 
-        return new StoreStatus(kind, address, clock.GetUtcNow(), records, agents);
+        return new StoreStatus(kind, address, await now(cancellationToken).ConfigureAwait(false), records, agents);
     }
 }
