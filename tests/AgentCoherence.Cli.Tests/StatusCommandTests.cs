@@ -197,6 +197,20 @@ public sealed class StatusCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_opens_sqlite_read_only_so_an_empty_file_stays_empty()
+    {
+        // An empty file is a valid empty SQLite database: a read-write open would create a store in it.
+        var path = _directory.File("empty.db");
+        await File.WriteAllBytesAsync(path, []);
+
+        var (exit, _, errors) = await Run(null, "status", "--sqlite", path);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"coherence status: --sqlite: cannot read the store in '{path}' (status opens the file read-only", errors, StringComparison.Ordinal);
+        Assert.Equal(0, new FileInfo(path).Length);
+    }
+
+    [Fact]
     public async Task Status_of_an_unreachable_redis_is_exit_1_naming_the_option_and_the_address()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -5,6 +5,7 @@ using AgentCoherence.Cli.Status;
 using AgentCoherence.Protocol;
 using AgentCoherence.Redis;
 using AgentCoherence.Sqlite;
+using Microsoft.Data.Sqlite;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using StackExchange.Redis;
@@ -141,14 +142,20 @@ internal sealed class StatusCommand(IAnsiConsole console, TimeProvider clock, Cl
     private async Task<(int Code, StoreStatus? Status)> ReadSqliteAsync(string path, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
+
+        // Read-only: status never creates, migrates or checkpoints the file it inspects.
+        var readOnly = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadOnly };
         try
         {
-            await using var store = new SqliteDirectoryStore(new SqliteStoreOptions { Path = full });
-            return (0, await StoreStatus.ReadAsync(store, "sqlite", store.DataSource, clock, cancellationToken));
+            await using var store = new SqliteDirectoryStore(new SqliteStoreOptions { ConnectionString = readOnly.ToString() });
+            return (0, await StoreStatus.ReadAsync(store, "sqlite", full, clock, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return (Fail(Unreachable, $"--sqlite: cannot read the store in '{full}': {Cause(ex)}"), null);
+            var hint = ex is SqliteException { SqliteErrorCode: 8 } or InvalidOperationException
+                ? " (status opens the file read-only: it holds no store of this release's schema, and status neither creates nor migrates one)"
+                : string.Empty;
+            return (Fail(Unreachable, $"--sqlite: cannot read the store in '{full}'{hint}: {Cause(ex)}"), null);
         }
     }
 
