@@ -54,7 +54,7 @@ internal sealed class StatusCommand(IAnsiConsole console, TimeProvider clock, Cl
         public int? Database { get; init; }
 
         [CommandOption("--reclaims <N>")]
-        [Description("How many recent reclaims to show (default 10).")]
+        [Description("How many recent reclaims to show.")]
         [DefaultValue(10)]
         public int Reclaims { get; init; } = 10;
 
