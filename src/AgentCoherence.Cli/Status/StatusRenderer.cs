@@ -27,8 +27,8 @@ internal static class StatusRenderer
 
         var artifacts = new Table().Border(TableBorder.Rounded).Title("[bold]artifacts[/]")
             .Caption("[grey]states: M modified, E exclusive (both hold the write grant), S shared, I invalid; @vN: the version the agent last saw, when older than the current one[/]")
-            .AddColumn("artifact").AddColumn("version").AddColumn(new TableColumn("epoch").RightAligned())
-            .AddColumn("last write").AddColumn("holders").AddColumn("grant (age)");
+            .AddColumn(new TableColumn("artifact").NoWrap()).AddColumn(new TableColumn("version").NoWrap()).AddColumn(new TableColumn("epoch").RightAligned())
+            .AddColumn("last write").AddColumn(new TableColumn("holders").NoWrap()).AddColumn("grant");
         foreach (var record in status.Records)
         {
             var holders = string.Join("\n", Ordered(record).Select(h =>
