@@ -4,11 +4,24 @@ using AgentCoherence;
 using AgentCoherence.Sqlite;
 using Microsoft.Data.Sqlite;
 
-// Operations per second of one caller in one process, on a fresh database file in the temp
+// Operations per second in one process (one caller, unless the scenario names several writers), on a fresh database file in the temp
 // directory. Each scenario runs a warm-up, then several rounds of a fixed time; the table gives the
 // median and best round, and the process CPU time per operation (which depends less on what else
 // the machine runs than wall time does). synchronous=FULL is bound by the disk's fsync.
 //   dotnet run -c Release --project benchmarks/AgentCoherence.Benchmarks.Sqlite [-- seconds-per-round [rounds [scenario-filter]]]
+if (args.Length > 0 && args[0] is "-h" or "--help" or "-?")
+{
+    Console.WriteLine("""
+        Throughput of the SQLite directory store; prints a markdown table on stdout (progress on stderr).
+
+        usage: dotnet run -c Release --project benchmarks/AgentCoherence.Benchmarks.Sqlite [-- seconds-per-round [rounds [scenario-filter]]]
+          seconds-per-round  length of one measured round (default 2)
+          rounds             measured rounds per scenario, after a 0.5 s warm-up (default 5)
+          scenario-filter    runs only the scenarios whose name contains it, ignoring case (e.g. CommitCas, writers, tmpfs)
+        """);
+    return 0;
+}
+
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2;
 var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var filter = args.Length > 2 ? args[2] : "";
@@ -30,6 +43,13 @@ if (Directory.Exists("/dev/shm"))
     await Sqlite("SQLite CommitCas + operation id, WAL, synchronous=NORMAL, file on tmpfs (/dev/shm)", SqliteSynchronousMode.Normal, CommitCasWithIds, "/dev/shm");
 }
 
+// Contention: several writers in one process, each with its own store (its own connection, as
+// separate processes have), each CAS-writing its own key, so they contend only for SQLite's write lock.
+foreach (var writers in new[] { 2, 8, 32 })
+{
+    await Contended($"SQLite CommitCas, {writers} writers (one connection each), WAL, synchronous=NORMAL", writers);
+}
+
 await Sqlite("SQLite Read (1 KiB content), WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, (s, k) => Read(s, k, known: -1));
 await Sqlite("SQLite Read (re-validation, no content), WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, (s, k) => Read(s, k, known: 1));
 Raw("Raw Microsoft.Data.Sqlite: a CommitCas's statements without the store, synchronous=NORMAL");
@@ -38,7 +58,7 @@ await memory.RegisterAgentAsync(agent);
 await Measure("In-memory CommitCas (reference)", CommitCas(memory, ArtifactKey.Of("bench")));
 await Measure("In-memory CommitCas + operation id (reference)", CommitCasWithIds(memory, ArtifactKey.Of("bench-ids")));
 
-Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, SQLite {SqliteVersion()}, 1 KiB content, one caller, {rounds} rounds of {seconds:0.#} s");
+Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, SQLite {SqliteVersion()}, 1 KiB content, one caller unless the scenario says otherwise, {rounds} rounds of {seconds:0.#} s");
 Console.WriteLine();
 Console.WriteLine("| scenario | ops/s (median) | ops/s (best round) | CPU µs/op (median) |");
 Console.WriteLine("|---|---:|---:|---:|");
@@ -65,6 +85,41 @@ async Task Sqlite(string name, SqliteSynchronousMode mode, Func<IDirectoryStore,
     }
     finally
     {
+        Directory.Delete(directory, recursive: true);
+    }
+}
+
+// All writers run through each round together; ops/s counts every writer's operations, CPU is the whole process's.
+async Task Contended(string name, int writers)
+{
+    if (!name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+    {
+        return;
+    }
+
+    var directory = Path.Combine(Path.GetTempPath(), "agentcoherence-bench-" + Guid.NewGuid().ToString("N"));
+    var stores = new List<SqliteDirectoryStore>();
+    try
+    {
+        var options = new SqliteStoreOptions { Path = Path.Combine(directory, "bench.db"), Synchronous = SqliteSynchronousMode.Normal, BusyTimeout = TimeSpan.FromMinutes(1) };
+        var loops = new List<Func<Task<long>>>();
+        for (var i = 0; i < writers; i++)
+        {
+            var store = new SqliteDirectoryStore(options);
+            stores.Add(store);
+            await store.RegisterAgentAsync(agent);
+            loops.Add(CommitCas(store, ArtifactKey.Of($"bench-{i}")));
+        }
+
+        await Measure(name, async () => (await Task.WhenAll(loops.Select(loop => Task.Run(loop)))).Sum());
+    }
+    finally
+    {
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+
         Directory.Delete(directory, recursive: true);
     }
 }
