@@ -185,8 +185,8 @@ public sealed class SqliteSchemaTests : IDisposable
     {
         var neither = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions()));
         Assert.Contains("exactly one of Path and ConnectionString", neither.Message, StringComparison.Ordinal);
-        var retries = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("x.db"), MaxBusyRetries = -1 }));
-        Assert.Contains("MaxBusyRetries", retries.Message, StringComparison.Ordinal);
+        var timeout = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("x.db"), BusyTimeout = TimeSpan.FromSeconds(-1) }));
+        Assert.Contains("BusyTimeout", timeout.Message, StringComparison.Ordinal);
     }
 
     internal static SqliteConnection OpenRaw(string path)
