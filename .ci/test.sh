@@ -39,7 +39,7 @@ if command -v npm >/dev/null 2>&1; then
   (cd formal/parser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "npm ci in formal/parser failed; formal/check.sh will report the missing parser" >&2
 else
-  echo "missing: npm (the third-party MCP client test needs Node.js 18+ and npm; formal/check.sh needs it for the TLA+ syntax check)" >&2
+  echo "missing: npm (the third-party MCP client tests need Node.js 20+ and npm; formal/check.sh needs it for the TLA+ syntax check)" >&2
 fi
 
 dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1

@@ -6,6 +6,7 @@ using AgentCoherence.Redis;
 using AgentCoherence.Testing.Servers;
 using Medallion.Threading.Redis;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
 
 // Redis CommitCas throughput beside its reference points, measured in one run on one server:
 //   raw EVALSHA     a trivial script ("return 1"), no keys, no arguments: one round trip, the ceiling

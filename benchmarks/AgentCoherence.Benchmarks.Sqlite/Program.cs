@@ -3,6 +3,7 @@ using System.Globalization;
 using AgentCoherence;
 using AgentCoherence.Sqlite;
 using Microsoft.Data.Sqlite;
+using AgentCoherence.Protocol;
 
 // Operations per second in one process (one caller, unless the scenario names several writers), on a fresh database file in the temp
 // directory. Each scenario runs a warm-up, then several rounds of a fixed time; the table gives the

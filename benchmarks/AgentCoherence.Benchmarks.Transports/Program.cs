@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentCoherence;
 using AgentCoherence.Benchmarks.Transports;
+using AgentCoherence.Signals;
 
 // Signal latency per transport — from just before the writer's WriteAsync to the peer's
 // SignalReceived (its cached copy invalidated) — beside the broker client's own publish-to-receive

@@ -8,6 +8,7 @@ using Confluent.Kafka;
 using MassTransit;
 using NATS.Client.Core;
 using StackExchange.Redis;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Benchmarks.Transports;
 

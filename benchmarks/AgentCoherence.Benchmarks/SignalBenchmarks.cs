@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Benchmarks;
 

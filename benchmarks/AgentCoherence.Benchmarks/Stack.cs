@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Benchmarks;
 
 /// <summary>Shared set-up: an in-memory stack with no timers, and a counter that declares sizes instead of tokenizing.</summary>
@@ -13,7 +15,7 @@ internal static class Stack
     }
 
     public static CoherenceClient Client(InMemoryDirectoryStore store) =>
-        new(store, new InMemoryEventBus(), Options(), tokenCounter: new FixedTokenCounter(320), runSweeper: false);
+        new(store, new InMemoryEventBus(), Options(), tokenCounter: new FixedTokenCounter(320));
 
     public static AgentOptions Quiet => new() { SendHeartbeats = false };
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Volume;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp;
 

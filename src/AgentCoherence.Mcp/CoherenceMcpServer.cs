@@ -32,7 +32,7 @@ internal static class CoherenceMcpServer
             {
                 o.ServerInfo = new Implementation { Name = Name, Version = Version };
                 o.ServerInstructions = "Shared files kept coherent between agents. Always pass the same `agent` name. Read a file before writing it; "
-                    + "a refused write (isError, structuredContent.reason) says what to do in next_action: reacquire (re-read, re-derive, write again), "
+                    + "a refused call (isError; the refusal as JSON in the second text block and in structuredContent) says what to do in next_action: reacquire (re-read, re-derive, write again), "
                     + "merge, wait, adopt, create or fix_arguments.";
             })
             .WithTools<CoherenceTools>()
@@ -49,7 +49,7 @@ internal static class CoherenceMcpServer
                 catch (Exception ex)
                 {
                     var arguments = context.Params?.Arguments;
-                    var result = ToolRefusals.From(ex, Argument(arguments, "agent"), Argument(arguments, "path"));
+                    var result = ToolRefusals.From(ex, Argument(arguments, "agent"), Argument(arguments, "path"), PublishPaths(arguments));
                     var logger = context.Services?.GetService<ILoggerFactory>()?.CreateLogger("AgentCoherence.Mcp.Tools");
                     if (ToolRefusals.IsUnexpected(ex))
                     {
@@ -108,4 +108,16 @@ internal static class CoherenceMcpServer
 
     private static string? Argument(IDictionary<string, JsonElement>? arguments, string name) =>
         arguments is not null && arguments.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>The <c>path</c> of each item of a <c>publish</c> call, in order (null where an item has none); empty for other calls.</summary>
+    private static string?[] PublishPaths(IDictionary<string, JsonElement>? arguments)
+    {
+        if (arguments is null || !arguments.TryGetValue("items", out var items) || items.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        return [.. items.EnumerateArray().Select(item =>
+            item.ValueKind == JsonValueKind.Object && item.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String ? path.GetString() : null)];
+    }
 }

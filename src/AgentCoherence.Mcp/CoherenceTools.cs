@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentCoherence.Volume;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp;
 
@@ -91,7 +92,8 @@ internal sealed class CoherenceTools(AgentVolumes volumes)
 
     [McpServerTool(Name = "publish", Title = "Write several files, all or none", Destructive = true, Idempotent = false, OpenWorld = false)]
     [Description("Writes several managed files atomically: each item lands only if its file is still at its expected_version, and either every file "
-        + "lands or none does. A refusal (batch_conflict) lists each member's reason and current_version.")]
+        + "lands or none does. A refusal (batch_conflict) lists each refused file in conflicts: its index in items, path, reason, current_version "
+        + "and expected_version.")]
     public async Task<CallToolResult> PublishAsync(
         [Description(AgentDescription)] string agent,
         [Description("The files to write: path, content and the expected_version each was derived from.")] PublishFile[] items,
@@ -169,26 +171,26 @@ internal sealed class CoherenceTools(AgentVolumes volumes)
             return new JsonObject { ["path"] = name, ["managed"] = false };
         }
 
-        var record = await volume.Store.InspectAsync(volume.KeyOf(path), cancellationToken).ConfigureAwait(false);
-        if (record is null)
+        var status = await volume.InspectAsync(path, cancellationToken).ConfigureAwait(false);
+        if (!status.IsTracked)
         {
             return new JsonObject { ["path"] = name, ["managed"] = true, ["tracked"] = false, ["version"] = 0 };
         }
 
-        var mine = record.Holders.TryGetValue(volume.AgentId, out var entry) ? entry : null;
+        var mine = status.HolderOf(volume.AgentId);
         return new JsonObject
         {
             ["path"] = name,
             ["managed"] = true,
             ["tracked"] = true,
-            ["version"] = record.Version,
-            ["deleted"] = record.IsTombstone,
-            ["sha256"] = record.ContentHash,
-            ["last_writer"] = record.LastWriter?.Value,
-            ["grant_holder"] = record.GrantHolder?.Value,
+            ["version"] = status.Version,
+            ["deleted"] = status.IsDeleted,
+            ["sha256"] = status.ContentHash,
+            ["last_writer"] = status.LastWriter?.Value,
+            ["grant_holder"] = status.GrantHolder?.Value,
             ["your_state"] = mine is null ? null : mine.State.Letter().ToString(),
             ["your_view_version"] = mine?.ViewVersion,
-            ["current"] = mine is not null && mine.State != HolderState.Invalid && mine.ViewVersion == record.Version,
+            ["current"] = mine is not null && mine.State != HolderState.Invalid && mine.ViewVersion == status.Version,
         };
     }
 

@@ -18,10 +18,14 @@ internal static class ToolResults
         IsError = false,
     };
 
-    /// <summary>A refusal: <c>isError</c>, a short human text, and the structured refusal a model can act on.</summary>
+    /// <summary>
+    /// A refusal: <c>isError</c>; a text block with the human sentence and a second one with the refusal as JSON; and
+    /// the same JSON as structured content. The JSON text is what a model gets from hosts that pass it only the text of
+    /// an error result (the OpenAI Agents SDK, the LangChain MCP adapters); the MCP spec asks for it beside structured content.
+    /// </summary>
     public static CallToolResult Error(JsonObject refusal, string text) => new()
     {
-        Content = [new TextContentBlock { Text = text }],
+        Content = [new TextContentBlock { Text = text }, new TextContentBlock { Text = refusal.ToJsonString(Compact) }],
         StructuredContent = JsonSerializer.SerializeToElement(refusal, Compact),
         IsError = true,
     };

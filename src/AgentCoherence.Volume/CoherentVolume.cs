@@ -1,7 +1,7 @@
-using System.Runtime.ExceptionServices;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Volume.Internal;
 using Microsoft.Extensions.FileSystemGlobbing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume;
 
@@ -53,7 +53,6 @@ public sealed class CoherentVolume : IAsyncDisposable
 
     private readonly CoherenceClient _client;
     private readonly CoherentAgent _agent;
-    private readonly IAtomicEffectStore _effects;
     private readonly SqliteDirectoryStore? _ownedStore;
     private readonly VolumePaths _paths;
     private readonly WriteIntents _intents;
@@ -66,7 +65,6 @@ public sealed class CoherentVolume : IAsyncDisposable
         _paths = paths;
         _options = options;
         _ownedStore = ownedStore;
-        _effects = store;
         _intents = new WriteIntents(paths.StateDirectory);
         _managed = CreateMatcher(options.Managed);
 
@@ -82,8 +80,8 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>This process's agent id.</summary>
     public AgentId AgentId => _agent.Id;
 
-    /// <summary>The directory store.</summary>
-    public IDirectoryStore Store => _client.Store;
+    /// <summary>Test hook: the directory store (tests sweep it with their own policy and look at raw records).</summary>
+    internal IDirectoryStore Store => _client.Store;
 
     /// <summary>Test hook: runs after a write staged its files and before the store step that renames them.</summary>
     internal Action? BeforeStoreStep { get; set; }
@@ -154,6 +152,21 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <summary>The artifact key of a managed file.</summary>
     /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
     public ArtifactKey KeyOf(string path) => new(Namespace, _paths.Resolve(path).Name);
+
+    /// <summary>
+    /// What the store records about a managed file now: version, whether it is deleted, who holds the write grant
+    /// and every agent's view (this agent's is <c>status.HolderOf(volume.AgentId)</c>). Registers no view, changes
+    /// nothing, and never joins the store as this volume's agent, so a status display leaves no trace. The file on
+    /// disk is not read.
+    /// </summary>
+    /// <exception cref="UnsafePathException">The path escapes the root or points into <c>.coherence/</c>.</exception>
+    /// <exception cref="ArgumentException">The path is not managed.</exception>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable.</exception>
+    public ValueTask<ArtifactStatus> InspectAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _client.InspectAsync(Key(RequireManaged(path)), cancellationToken);
+    }
 
     /// <summary>
     /// Reads a file. For a managed file this re-validates with the store and registers this agent's view of
@@ -247,14 +260,13 @@ public sealed class CoherentVolume : IAsyncDisposable
         await using (grant.ConfigureAwait(false))
         {
             // While the grant is held no version can move, so this check stays true until the commit.
-            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
-            if ((record?.Version ?? 0) != expectedVersion)
+            var seen = (await _client.InspectAsync(key, cancellationToken).ConfigureAwait(false)).Version;
+            if (seen != expectedVersion)
             {
                 // The store renders the verdict (VersionConflict or ExpectedVersionAhead, with its data); it
                 // cannot land, because the version cannot move while the grant is held (and if it did, the
                 // effect undoes it).
-                var seen = record?.Version ?? 0;
-                await UnwrapEffectFailureAsync(_agent.WriteCasAsync(key, _agent.Payload(content), expectedVersion, _ => throw Impossible(resolved.Name, expectedVersion, seen), cancellationToken)).ConfigureAwait(false);
+                await _agent.WriteCasAsync(key, content, expectedVersion, _ => throw Impossible(resolved.Name, expectedVersion, seen), cancellationToken).ConfigureAwait(false);
                 throw Impossible(resolved.Name, expectedVersion, seen);
             }
 
@@ -263,7 +275,7 @@ public sealed class CoherentVolume : IAsyncDisposable
                 resolved,
                 disk,
                 content,
-                async (payload, effect) => (await _agent.WriteCasAsync(key, payload, expectedVersion, effect, cancellationToken).ConfigureAwait(false)).Version).ConfigureAwait(false);
+                async effect => (await _agent.WriteCasAsync(key, content, expectedVersion, effect, cancellationToken).ConfigureAwait(false)).Version).ConfigureAwait(false);
         }
     }
 
@@ -364,28 +376,27 @@ public sealed class CoherentVolume : IAsyncDisposable
             var disks = new Dictionary<string, DiskState>(StringComparer.Ordinal);
             foreach (var member in sorted)
             {
-                var record = await _client.Store.InspectAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
-                versionsMatch &= (record?.Version ?? 0) == member.Item.ExpectedVersion;
+                var status = await _client.InspectAsync(Key(member.Path), cancellationToken).ConfigureAwait(false);
+                versionsMatch &= status.Version == member.Item.ExpectedVersion;
                 disks[member.Path.Name] = await CheckDiskUnderGrantAsync(member.Path, Key(member.Path), cancellationToken).ConfigureAwait(false);
             }
 
-            var batch = members.Select(m => new BatchMember(Key(m.Path), _agent.Payload(m.Item.Content), m.Item.ExpectedVersion)).ToList();
+            var batch = members.Select(m => new PublishItem(Key(m.Path), m.Item.Content, m.Item.ExpectedVersion)).ToList();
             if (!versionsMatch)
             {
                 // The store renders the verdict (a typed per-member conflict report); it cannot land, because
                 // versions cannot move while the grants are held (and if it did, the effect undoes it).
-                await UnwrapEffectFailureAsync(_agent.PublishBatchAsync(batch, _ => throw new InvalidOperationException("The store accepted a publish whose expected versions the volume saw as stale."), cancellationToken)).ConfigureAwait(false);
+                await _agent.PublishAsync(batch, _ => throw new InvalidOperationException("The store accepted a publish whose expected versions the volume saw as stale."), cancellationToken).ConfigureAwait(false);
                 throw new InvalidOperationException("The store accepted a publish whose expected versions the volume saw as stale.");
             }
 
-            var payloads = batch.ToDictionary(b => b.Key.Name, b => b.Content, StringComparer.Ordinal);
             var staged = new List<StagedFile>(sorted.Count);
             try
             {
                 foreach (var member in sorted)
                 {
-                    var payload = payloads[member.Path.Name];
-                    staged.Add(StagedFile.Stage(member.Path, payload.Bytes, payload.Hash, disks[member.Path.Name], _intents));
+                    var bytes = AtomicFile.Utf8.GetBytes(member.Item.Content);
+                    staged.Add(StagedFile.Stage(member.Path, bytes, AtomicFile.Hash(bytes)!, disks[member.Path.Name], _intents));
                 }
             }
             catch
@@ -394,7 +405,7 @@ public sealed class CoherentVolume : IAsyncDisposable
                 throw;
             }
 
-            var views = await StepAsync(staged, effect => _agent.PublishBatchAsync(batch, _ => effect(), cancellationToken)).ConfigureAwait(false);
+            var views = await StepAsync(staged, effect => _agent.PublishAsync(batch, _ => effect(), cancellationToken)).ConfigureAwait(false);
             return members.Select((m, i) => new VolumeFile(m.Path.Name, m.Item.Content, views[i].Version)).ToList();
         }
         finally
@@ -428,15 +439,15 @@ public sealed class CoherentVolume : IAsyncDisposable
                 return await grant.CommitAsync(AtomicFile.Utf8.GetString(disk), cancellationToken).ConfigureAwait(false);
             }
 
-            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
-            if (record is { Exists: true })
+            var status = await _client.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            if (status.Exists)
             {
                 return await grant.DeleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
             // Neither on disk nor live in the store: the read reports it.
             await _agent.ReacquireAsync(key, cancellationToken).ConfigureAwait(false);
-            return record?.Version ?? 0;
+            return status.Version;
         }
     }
 
@@ -571,12 +582,12 @@ public sealed class CoherentVolume : IAsyncDisposable
 
             // A peer's write may have landed between the two reads, or be in its step (file renamed, commit not
             // yet visible to this process's snapshot): wait while the store shows either, then report what remains.
-            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            var status = await _client.InspectAsync(key, cancellationToken).ConfigureAwait(false);
             // The wait restarts whenever the store moved, so a busy file is not mistaken for a foreign edit.
-            var peerActive = record is not null && (record.Version != view.Version || (record.GrantHolder is { } holder && holder != _agent.Id));
-            if (record is not null && record.Version != lastSeen)
+            var peerActive = status.IsTracked && (status.Version != view.Version || (status.GrantHolder is { } holder && holder != _agent.Id));
+            if (status.IsTracked && status.Version != lastSeen)
             {
-                lastSeen = record.Version;
+                lastSeen = status.Version;
                 started = _client.Time.GetTimestamp();
             }
 
@@ -610,13 +621,13 @@ public sealed class CoherentVolume : IAsyncDisposable
     {
         for (var repaired = false; ; repaired = true)
         {
-            var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
-            var expected = record is { Exists: true } ? record.ContentHash : null;
+            var status = await _client.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+            var expected = status.Exists ? status.ContentHash : null;
             var disk = AtomicFile.TryRead(path.FullPath);
             var actual = AtomicFile.Hash(disk);
             if (actual == expected)
             {
-                return new DiskState(disk, record?.Version ?? 0, expected);
+                return new DiskState(disk, status.Version, expected);
             }
 
             if (repaired || !await TryRepairAsync(path, key, actual, cancellationToken).ConfigureAwait(false))
@@ -627,14 +638,14 @@ public sealed class CoherentVolume : IAsyncDisposable
     }
 
     private ValueTask<VolumeFile> CommitUnderGrantAsync(ResolvedPath path, DiskState disk, CoherenceGrant grant, string content, CancellationToken cancellationToken) =>
-        CommitFileAsync(path, disk, content, (payload, effect) => grant.CommitAsync(payload, effect, cancellationToken));
+        CommitFileAsync(path, disk, content, effect => grant.CommitAsync(content, effect, cancellationToken));
 
     /// <summary>One managed file: staged, then committed and renamed into place in one store step.</summary>
-    private async ValueTask<VolumeFile> CommitFileAsync(ResolvedPath path, DiskState disk, string content, Func<ContentPayload, Action<WriteResult>, ValueTask<long>> commit)
+    private async ValueTask<VolumeFile> CommitFileAsync(ResolvedPath path, DiskState disk, string content, Func<Action<long>, ValueTask<long>> commit)
     {
-        var payload = _agent.Payload(content);
-        var staged = StagedFile.Stage(path, payload.Bytes, payload.Hash, disk, _intents);
-        var version = await StepAsync([staged], effect => commit(payload, _ => effect())).ConfigureAwait(false);
+        var bytes = AtomicFile.Utf8.GetBytes(content);
+        var staged = StagedFile.Stage(path, bytes, AtomicFile.Hash(bytes)!, disk, _intents);
+        var version = await StepAsync([staged], effect => commit(_ => effect())).ConfigureAwait(false);
         return new VolumeFile(path.Name, content, version);
     }
 
@@ -649,7 +660,7 @@ public sealed class CoherentVolume : IAsyncDisposable
         try
         {
             BeforeStoreStep?.Invoke();
-            result = await UnwrapEffectFailureAsync(step(() => ApplyAll(staged))).ConfigureAwait(false);
+            result = await step(() => ApplyAll(staged)).ConfigureAwait(false);
         }
         catch
         {
@@ -719,7 +730,7 @@ public sealed class CoherentVolume : IAsyncDisposable
                     file.Done();
                 }
             }
-            catch (Exception ex) when (ex is CoherenceFaultException or AtomicEffectFailedException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            catch (Exception ex) when (ex is CoherenceFaultException or IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 // Unreadable now, or the store is out of reach: left for the next read or write of the file.
             }
@@ -741,13 +752,13 @@ public sealed class CoherentVolume : IAsyncDisposable
             return false;
         }
 
-        return await _effects.InspectWithEffectAsync(key, record => RepairInsideStep(path, record), cancellationToken).ConfigureAwait(false);
+        return await _client.InspectAtomicallyAsync(key, status => RepairInsideStep(path, status), cancellationToken).ConfigureAwait(false);
     }
 
-    private bool RepairInsideStep(ResolvedPath path, DirectoryRecord? record)
+    private bool RepairInsideStep(ResolvedPath path, ArtifactStatus status)
     {
-        var expected = record is { Exists: true } ? record.ContentHash : null;
-        var version = record?.Version ?? 0;
+        var expected = status.Exists ? status.ContentHash : null;
+        var version = status.Version;
         var actual = AtomicFile.Hash(AtomicFile.TryRead(path.FullPath));
         var pending = _intents.Pending(path.Name);
 
@@ -772,7 +783,7 @@ public sealed class CoherentVolume : IAsyncDisposable
         {
             File.Delete(path.FullPath);
         }
-        else if (record!.Content is { } committed && AtomicFile.Hash(committed) == expected)
+        else if (status.Content?.ToArray() is { } committed && AtomicFile.Hash(committed) == expected)
         {
             AtomicFile.Replace(path.FullPath, committed);
         }
@@ -788,20 +799,6 @@ public sealed class CoherentVolume : IAsyncDisposable
         }
 
         return true;
-    }
-
-    /// <summary>An effect that failed inside the store's step reaches the caller as what the effect threw (an <see cref="IOException"/>, say).</summary>
-    private static async ValueTask<T> UnwrapEffectFailureAsync<T>(ValueTask<T> step)
-    {
-        try
-        {
-            return await step.ConfigureAwait(false);
-        }
-        catch (AtomicEffectFailedException failed) when (failed.InnerException is { } inner)
-        {
-            ExceptionDispatchInfo.Capture(inner).Throw();
-            throw;
-        }
     }
 
     private static InvalidOperationException Impossible(string path, long expectedVersion, long seen) =>

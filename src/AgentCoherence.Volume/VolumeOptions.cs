@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Volume;
 
 /// <summary>Settings of a <see cref="CoherentVolume"/>.</summary>

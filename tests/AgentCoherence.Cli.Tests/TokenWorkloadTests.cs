@@ -1,4 +1,5 @@
 using AgentCoherence.Cli.Bench;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Cli.Tests;
 

@@ -1,4 +1,5 @@
 using AgentCoherence.Cli.Demo;
+using AgentCoherence.Sqlite;
 using AgentCoherence.Volume;
 using Spectre.Console.Testing;
 
@@ -44,12 +45,18 @@ public sealed class VolumeCommandTests : IDisposable
         var options = new VolumeOptions { Managed = ["plans/**"] };
         await using (var planner = await CoherentVolume.OpenAsync(_root, "planner", options))
         await using (var reviewer = await CoherentVolume.OpenAsync(_root, "reviewer", options))
+        await using (var store = new SqliteDirectoryStore(new SqliteStoreOptions { Path = CoherentVolume.DefaultDatabasePath(_root) }))
+        await using (var editors = new CoherenceClient(store, new InMemoryEventBus()))
+        await using (var editor = editors.Agent("editor"))
         {
             await planner.WriteAsync("plans/plan.md", "v1\n");
             await reviewer.ReadAsync("plans/plan.md");
             await planner.WriteAsync("plans/plan.md", "v2\n");
-            var acquired = await planner.Store.AcquireAsync(planner.AgentId, planner.KeyOf("plans/plan.md"));
-            Assert.True(acquired.Succeeded);
+
+            // A third process holds the write grant while the status is taken.
+            var key = planner.KeyOf("plans/plan.md");
+            await editor.ReadAsync(key);
+            await using var grant = await editor.AcquireAsync(key);
             using var console = new TestConsole();
             console.Width(200);
 
@@ -59,9 +66,14 @@ public sealed class VolumeCommandTests : IDisposable
             var output = console.Output;
             Assert.Contains("plans/plan.md", output, StringComparison.Ordinal);
             Assert.Contains("v2", output, StringComparison.Ordinal);
-            Assert.Contains("planner:E", output, StringComparison.Ordinal);
+            Assert.Contains("editor:E", output, StringComparison.Ordinal);
+            Assert.Contains("planner:S", output, StringComparison.Ordinal);
             Assert.Contains("reviewer:I", output, StringComparison.Ordinal);
-            Assert.Contains("planner since", output, StringComparison.Ordinal);
+            Assert.Contains("editor since", output, StringComparison.Ordinal);
+
+            // Taking the status joined nobody.
+            Assert.DoesNotContain("coherence-volume-status", output, StringComparison.Ordinal);
+            Assert.Equal(["editor", "planner", "reviewer"], (await planner.InspectAsync("plans/plan.md")).Holders.Select(h => h.Agent.Value));
         }
     }
 

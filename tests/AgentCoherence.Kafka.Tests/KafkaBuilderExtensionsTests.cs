@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Kafka.Tests;
 

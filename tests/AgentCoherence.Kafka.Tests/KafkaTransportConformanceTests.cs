@@ -1,6 +1,7 @@
 using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
 using Confluent.Kafka;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Kafka.Tests;
 

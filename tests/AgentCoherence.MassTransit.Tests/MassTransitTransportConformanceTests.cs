@@ -1,6 +1,7 @@
 using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
 using MassTransit;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.MassTransit.Tests;
 

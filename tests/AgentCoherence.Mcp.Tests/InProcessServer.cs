@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp.Tests;
 
@@ -67,12 +68,32 @@ internal sealed class InProcessServer : IAsyncDisposable
         return Structured(result);
     }
 
-    /// <summary>Calls a tool that must be refused; returns the refusal's structured content.</summary>
+    /// <summary>
+    /// Calls a tool that must be refused; returns the refusal's structured content, after checking what every refusal
+    /// carries: a sentence, then the same JSON as the structured content as text, and no store key (<c>volume/…</c>).
+    /// </summary>
     public async Task<JsonElement> Refused(string tool, object arguments)
     {
         var result = await Call(tool, arguments);
         Assert.True(result.IsError is true, $"{tool} was expected to be refused but returned: {Text(result)}");
-        return Structured(result);
+        return AssertRefusalShape(result);
+    }
+
+    /// <summary>
+    /// The refusal's structured content, after checking its text blocks: a sentence starting <c>refused (reason)</c>,
+    /// then the refusal as JSON equal to the structured content (hosts that pass a model only the text of an error
+    /// still give it every field), and no store key in either.
+    /// </summary>
+    public static JsonElement AssertRefusalShape(CallToolResult result)
+    {
+        var structured = Structured(result);
+        var texts = result.Content.OfType<TextContentBlock>().Select(t => t.Text).ToList();
+        Assert.Equal(2, texts.Count);
+        Assert.StartsWith($"refused ({structured.GetProperty("reason").GetString()}): ", texts[0], StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(texts[1]);
+        Assert.True(JsonElement.DeepEquals(structured, json.RootElement), $"The JSON text differs from the structured content:\n{texts[1]}\n{structured}");
+        Assert.All(texts, text => Assert.DoesNotContain(Volume.CoherentVolume.Namespace + "/", text, StringComparison.Ordinal));
+        return structured;
     }
 
     public string Disk(string relative) => File.ReadAllText(Workspace.File(relative));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentCoherence.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Mcp.Tests;
 
@@ -165,7 +166,7 @@ public sealed class RefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_refused_publish_lists_each_member_and_writes_nothing()
+    public async Task A_refused_publish_lists_each_conflict_by_the_callers_path_and_writes_nothing()
     {
         await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "p1" });
         await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "p2" });
@@ -176,23 +177,98 @@ public sealed class RefusalTests : IAsyncLifetime
             items = new object[]
             {
                 new { path = "memory/facts.json", content = "{}", expected_version = 0 },
-                new { path = "plans/plan.md", content = "from v1", expected_version = 1 },
+                new { path = "./plans/plan.md", content = "from v1", expected_version = 1 },
             },
         });
 
         Assert.Equal("batch_conflict", refusal.GetProperty("reason").GetString());
         Assert.Equal("merge", refusal.GetProperty("next_action").GetString());
         Assert.True(refusal.GetProperty("retryable").GetBoolean());
-        var members = refusal.GetProperty("members").EnumerateArray().ToList();
-        Assert.Equal(2, members.Count);
-        Assert.False(members[0].GetProperty("refused").GetBoolean());
-        Assert.Equal("plans/plan.md", members[1].GetProperty("path").GetString());
-        Assert.Equal("version_conflict", members[1].GetProperty("reason").GetString());
-        Assert.Equal(2, members[1].GetProperty("current_version").GetInt64());
-        Assert.Equal(1, members[1].GetProperty("expected_version").GetInt64());
-        Assert.Equal("merge", members[1].GetProperty("next_action").GetString());
+        var conflict = Assert.Single(refusal.GetProperty("conflicts").EnumerateArray());
+        Assert.Equal(1, conflict.GetProperty("index").GetInt32());
+        Assert.Equal("./plans/plan.md", conflict.GetProperty("path").GetString());
+        Assert.Equal("version_conflict", conflict.GetProperty("reason").GetString());
+        Assert.Equal(2, conflict.GetProperty("current_version").GetInt64());
+        Assert.Equal(1, conflict.GetProperty("expected_version").GetInt64());
+        Assert.True(conflict.GetProperty("retryable").GetBoolean());
+        Assert.Equal("merge", conflict.GetProperty("next_action").GetString());
+        Assert.Equal(
+            "Publish refused; nothing landed. 1 of 2 files refused: './plans/plan.md' version_conflict (current v2, expected v1).",
+            refusal.GetProperty("message").GetString());
         Assert.Equal("p2", _server.Disk("plans/plan.md"));
         Assert.False(File.Exists(_server.Workspace.File("memory/facts.json")));
+    }
+
+    [Fact]
+    public async Task A_publish_refused_for_several_files_reports_each_conflict_with_its_versions()
+    {
+        await _server.Ok("write", new { agent = "planner", path = "plans/a.md", content = "a1" });
+        await _server.Ok("write", new { agent = "planner", path = "plans/b.md", content = "b1" });
+        await _server.Ok("write", new { agent = "planner", path = "plans/b.md", content = "b2" });
+
+        var refusal = await _server.Refused("publish", new
+        {
+            agent = "reviewer",
+            items = new object[]
+            {
+                new { path = "plans/a.md", content = "a from nothing", expected_version = 0 },
+                new { path = "memory/new.json", content = "{}", expected_version = 0 },
+                new { path = "plans\\b.md", content = "b from v1", expected_version = 1 },
+            },
+        });
+
+        var conflicts = refusal.GetProperty("conflicts").EnumerateArray().ToList();
+        Assert.Equal([0, 2], conflicts.Select(c => c.GetProperty("index").GetInt32()));
+        Assert.Equal(["plans/a.md", "plans\\b.md"], conflicts.Select(c => c.GetProperty("path").GetString()));
+        Assert.Equal([1L, 2L], conflicts.Select(c => c.GetProperty("current_version").GetInt64()));
+        Assert.Equal([0L, 1L], conflicts.Select(c => c.GetProperty("expected_version").GetInt64()));
+        Assert.All(conflicts, c => Assert.Equal("version_conflict", c.GetProperty("reason").GetString()));
+        Assert.Equal("a1", _server.Disk("plans/a.md"));
+        Assert.Equal("b2", _server.Disk("plans/b.md"));
+    }
+
+    [Fact]
+    public async Task A_publish_blocked_by_a_holder_names_the_held_file_as_the_caller_gave_it()
+    {
+        await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "v1" });
+        await using var client = new CoherenceClient(_server.Volumes.Store, new InMemoryEventBus());
+        var holder = client.Agent("holder");
+        var key = new ArtifactKey(Volume.CoherentVolume.Namespace, "plans/plan.md");
+        await holder.ReadAsync(key);
+        await using var grant = await holder.AcquireAsync(key);
+
+        var refusal = await _server.Refused("publish", new
+        {
+            agent = "reviewer",
+            items = new object[]
+            {
+                new { path = "memory/new.json", content = "{}", expected_version = 0 },
+                new { path = "plans/./plan.md", content = "v2", expected_version = 1 },
+            },
+        });
+
+        AssertRefusal(refusal, "held_by_other", currentVersion: 1, expectedVersion: null, retryable: true, "wait");
+        Assert.Equal("plans/./plan.md", refusal.GetProperty("path").GetString());
+        Assert.Equal("holder", refusal.GetProperty("holder").GetString());
+        Assert.StartsWith("'plans/./plan.md' is held by holder", refusal.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_message_names_the_path_as_the_caller_spelled_it()
+    {
+        await _server.Ok("write", new { agent = "planner", path = "plans/plan.md", content = "v1" });
+        await _server.Ok("read", new { agent = "planner", path = "plans/plan.md" });
+        await _server.Ok("read", new { agent = "reviewer", path = "plans/plan.md" });
+        await _server.Ok("write", new { agent = "reviewer", path = "plans/plan.md", content = "v2" });
+
+        var stale = await _server.Refused("write", new { agent = "planner", path = "./plans//plan.md", content = "stale" });
+        var conflict = await _server.Refused("write_cas", new { agent = "planner", path = "plans/plan.md", content = "late", expected_version = 1 });
+        var missing = await _server.Refused("read", new { agent = "planner", path = "plans/missing.md" });
+
+        Assert.Equal("./plans//plan.md", stale.GetProperty("path").GetString());
+        Assert.Contains("'./plans//plan.md'", stale.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'plans/plan.md'", conflict.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'plans/missing.md'", missing.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class ToolRefusalsTests
 
         RefusalTests.AssertRefusal(refusal, "outcome_unknown", currentVersion: null, expectedVersion: null, retryable: true, "reacquire");
         Assert.Equal("plans/plan.md", refusal.GetProperty("path").GetString());
+        Assert.StartsWith("The outcome of Commit on 'plans/plan.md' is unknown", refusal.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -22,6 +23,37 @@ public sealed class ToolRefusalsTests
         var refusal = Structured(new StoreUnavailableException("Read", Plan, "Read on 'plans/plan.md' failed at the directory store.", new IOException("connection refused")));
 
         RefusalTests.AssertRefusal(refusal, "store_unavailable", currentVersion: null, expectedVersion: null, retryable: true, "wait");
+        Assert.Equal("plans/plan.md", refusal.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void A_store_failure_names_the_path_as_the_call_spelled_it()
+    {
+        var failure = new StoreUnavailableException("Commit", Plan, $"Commit on '{Plan}' failed at the directory store (IOException: connection refused). Nothing was applied; retry later.");
+
+        var refusal = Structured(failure, agent: "planner", path: "./plans/plan.md");
+
+        Assert.Equal("./plans/plan.md", refusal.GetProperty("path").GetString());
+        Assert.StartsWith("Commit on './plans/plan.md' failed", refusal.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unexpected_failure_naming_the_calls_store_key_names_the_callers_path_instead()
+    {
+        var refusal = Structured(new InvalidOperationException($"Something broke on '{Plan}'."), agent: "planner", path: "plans/plan.md");
+
+        Assert.Equal("internal_error", refusal.GetProperty("reason").GetString());
+        Assert.Equal("Unexpected InvalidOperationException: Something broke on 'plans/plan.md'.", refusal.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void A_refusal_on_a_key_outside_the_volume_is_shown_as_it_is()
+    {
+        var other = new ArtifactKey("team", "notes.md");
+
+        var refusal = ToolRefusals.From(new Refusal(RefusalReason.NotFound, other, 0).ToException(), agent: null, path: null);
+
+        Assert.Equal("team/notes.md", refusal.StructuredContent!.Value.GetProperty("path").GetString());
     }
 
     [Fact]
@@ -56,6 +88,6 @@ public sealed class ToolRefusalsTests
     {
         var result = ToolRefusals.From(exception, agent, path);
         Assert.True(result.IsError);
-        return result.StructuredContent!.Value;
+        return InProcessServer.AssertRefusalShape(result);
     }
 }

@@ -188,7 +188,8 @@ public sealed class ToolTests : IAsyncLifetime
         var reviewer = await _server.Volumes.ForAgentAsync("reviewer", default);
 
         Assert.NotSame(planner, reviewer);
-        Assert.Same(planner.Store, reviewer.Store);
+        Assert.Equal(1, (await reviewer.InspectAsync("plans/a.md")).Version);
+        Assert.Equal(1, (await planner.InspectAsync("plans/b.md")).Version);
         Assert.Equal("planner", planner.AgentId.Value);
     }
 }

@@ -1,6 +1,7 @@
 using AgentCoherence.ModelChecking.ClientModel;
 using Xunit.Abstractions;
 using static AgentCoherence.ModelChecking.ClientModel.ScriptStep;
+using AgentCoherence.Internal;
 
 namespace AgentCoherence.ModelChecking;
 

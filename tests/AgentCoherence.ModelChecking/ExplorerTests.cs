@@ -1,5 +1,6 @@
 using AgentCoherence.ModelChecking.Explorer;
 using Xunit.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking;
 

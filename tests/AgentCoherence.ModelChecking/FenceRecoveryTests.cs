@@ -1,4 +1,5 @@
 using AgentCoherence.ModelChecking.Explorer;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking;
 

@@ -1,5 +1,7 @@
 using AgentCoherence.ModelChecking.Explorer;
 using Xunit.Abstractions;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AgentCoherence.ModelChecking.Explorer;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking;
 

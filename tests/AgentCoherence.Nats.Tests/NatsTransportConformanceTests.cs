@@ -1,6 +1,7 @@
 using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
 using NATS.Client.Core;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Nats.Tests;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 
@@ -46,14 +47,42 @@ public sealed class RedisConcurrencyTests(RedisFixture redis)
     }
 
     [SkippableFact]
+    public async Task Sweeps_from_two_instances_at_once_reclaim_each_grant_once()
+    {
+        await using var first = await redis.ConnectSeparatelyAsync();
+        await using var second = await redis.ConnectSeparatelyAsync();
+        // Both instances on one clock that the test moves (RedisClock.Client), as they share the server's in production.
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), Clock = RedisClock.Client };
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        RedisDirectoryStore[] instances = [new(first, options, time), new(second, options, time)];
+        var keys = Enumerable.Range(0, 4).Select(i => new ArtifactKey("team", $"doc-{i}")).ToArray();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var holder = new AgentId($"stalled-{i}");
+            await instances[i % 2].RegisterAgentAsync(holder);
+            (await instances[i % 2].AcquireAsync(holder, keys[i])).Ok();
+        }
+
+        time.Advance(TimeSpan.FromMinutes(3));
+        var sweeps = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => instances[i % 2].SweepAsync(SweepPolicy.Default).AsTask())));
+
+        Assert.Equal(keys.Length, sweeps.Sum(s => s.Reclaimed.Count));
+        Assert.Equal(keys.Length, sweeps.SelectMany(s => s.Signals).Select(s => s.Key).Distinct().Count());
+        foreach (var key in keys)
+        {
+            Assert.Equal(1, (await instances[0].InspectAsync(key))!.OwnerEpoch);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_zombie_on_one_instance_is_fenced_after_another_instance_sweeps_its_grant()
     {
         await using var first = await redis.ConnectSeparatelyAsync();
         await using var second = await redis.ConnectSeparatelyAsync();
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix() };
-        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-        var zombieHost = new RedisDirectoryStore(first, options, new FakeTimeProvider(start));
-        var laterTime = new FakeTimeProvider(start);
+        // One clock for both instances (the client clock, so the test moves it), as the server's is in production.
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), Clock = RedisClock.Client };
+        var laterTime = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var zombieHost = new RedisDirectoryStore(first, options, laterTime);
         var sweeperHost = new RedisDirectoryStore(second, options, laterTime);
         AgentId zombie = "zombie", peer = "peer";
         var key = new ArtifactKey("team", "plans/plan.md");

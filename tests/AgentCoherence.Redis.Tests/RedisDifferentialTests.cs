@@ -1,5 +1,6 @@
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 
@@ -19,4 +20,14 @@ public sealed class RedisDifferentialTests(RedisFixture redis) : StoreDifferenti
 public sealed class RedisEvalModeDifferentialTests(RedisFixture redis) : StoreDifferentialTests
 {
     protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time, mode: RedisScriptMode.Eval));
+}
+
+/// <summary>
+/// The differential test with one artifact per sweep and forget script call, so every sweep and every
+/// forget of more than one artifact runs as several calls: the results must still be the rules'.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisOneArtifactPerScriptDifferentialTests(RedisFixture redis) : StoreDifferentialTests
+{
+    protected override Task<IDirectoryStore> CreateStore(FakeTimeProvider time) => Task.FromResult<IDirectoryStore>(redis.NewStore(time, maxArtifactsPerScript: 1));
 }

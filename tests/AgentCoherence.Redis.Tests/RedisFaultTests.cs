@@ -4,6 +4,7 @@ using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
 using StackExchange.Redis;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 
@@ -91,7 +92,7 @@ public sealed class RedisFaultTests(RedisFixture redis)
         await using var proxy = ProxyToServer();
         await using var connection = await ConnectThrough(proxy);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = mode }, time);
+        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = mode, Clock = RedisClock.Client }, time);
         var reference = new InMemoryDirectoryStore(time);
         AgentId writer = "writer", reader = "reader";
         ArtifactKey key = new("team", "notes.md"), other = new("team", "other.md");

@@ -34,9 +34,22 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
 
-    /// <summary>A store over the shared multiplexer with a fresh key prefix.</summary>
-    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null, RedisScriptMode mode = RedisScriptMode.Auto) =>
-        new(Connection, new RedisStoreOptions { KeyPrefix = prefix ?? NewPrefix(), ScriptMode = mode }, time);
+    /// <summary>
+    /// A store over the shared multiplexer with a fresh key prefix. With <see cref="TimeProvider.System"/>
+    /// it runs on the server's clock, the default; with any other clock (a test's fake one) that clock is
+    /// the store's (<see cref="RedisClock.Client"/>), so the test moves time for everything the store does.
+    /// </summary>
+    public RedisDirectoryStore NewStore(TimeProvider time, string? prefix = null, RedisScriptMode mode = RedisScriptMode.Auto, int? maxArtifactsPerScript = null) =>
+        new(
+            Connection,
+            new RedisStoreOptions
+            {
+                KeyPrefix = prefix ?? NewPrefix(),
+                ScriptMode = mode,
+                Clock = time == TimeProvider.System ? RedisClock.Server : RedisClock.Client,
+                MaxArtifactsPerScript = maxArtifactsPerScript ?? RedisStoreOptions.DefaultMaxArtifactsPerScript,
+            },
+            time);
 
     /// <summary>A second, separate multiplexer (another coordinator instance); the caller disposes it.</summary>
     public async Task<ConnectionMultiplexer> ConnectSeparatelyAsync(string? connectionString = null) =>

@@ -80,6 +80,35 @@ public sealed class RedisScriptModeTests(RedisFixture redis)
         Assert.Equal("v2", (await store.ReadAsync(agent, key)).TextOf());
     }
 
+    [SkippableTheory]
+    [InlineData(RedisScriptMode.Auto, false)]
+    [InlineData(RedisScriptMode.Auto, true)]
+    [InlineData(RedisScriptMode.Functions, false)]
+    [InlineData(RedisScriptMode.Functions, true)]
+    [InlineData(RedisScriptMode.Eval, false)]
+    [InlineData(RedisScriptMode.Eval, true)]
+    public async Task A_connection_cut_during_the_first_code_load_fails_that_call_only_and_the_next_call_loads_the_code_and_succeeds(RedisScriptMode mode, bool loadReachedRedis)
+    {
+        await using var proxy = RedisProxies.To(redis.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(RedisProxies.Through(redis.ConnectionString, proxy));
+        var store = new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), ScriptMode = mode });
+        AgentId agent = "alice";
+        var key = new ArtifactKey("team", "plan.md");
+
+        // The first line of _lib.lua opens every FUNCTION LOAD and every SCRIPT LOAD the store sends.
+        var libraryFirstLine = RedisScripts.Script.Resource("_lib").Split('\n')[0];
+        proxy.CutOnRequest(libraryFirstLine, deliverRequest: loadReachedRedis);
+        var failed = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await store.RegisterAgentAsync(agent));
+        Assert.Equal(1, proxy.Cuts);
+        Assert.Equal("RegisterAgent", failed.Operation);
+        Assert.False(failed.MayHaveLanded);
+
+        await store.RegisterAgentAsync(agent);
+        Assert.Equal(1, (await store.CommitCasAsync(agent, key, Text("v1"), 0)).Ok());
+        Assert.Equal("v1", (await store.ReadAsync(agent, key)).TextOf());
+        Assert.Equal(1, proxy.Cuts);
+    }
+
     [SkippableFact]
     public async Task A_user_without_permission_for_FUNCTION_falls_back_to_EVALSHA_in_auto_mode_and_is_refused_in_functions_mode()
     {

@@ -1,9 +1,11 @@
+using AgentCoherence.Redis.Internal;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 
@@ -222,6 +224,29 @@ public sealed class RedisStoreTests(RedisFixture redis)
         }
 
         Assert.True(await redis.Connection.GetDatabase().KeyExistsAsync(prefix + "{default:plans/plan.md}:rec"));
+    }
+
+    [SkippableTheory]
+    [InlineData(0, RedisClock.Server, "MaxArtifactsPerScript")]
+    [InlineData(1001, RedisClock.Server, "MaxArtifactsPerScript")]
+    [InlineData(100, (RedisClock)7, "Clock")]
+    public async Task Out_of_range_clock_or_batch_size_is_refused_naming_the_setting(int maxArtifactsPerScript, RedisClock clock, string setting)
+    {
+        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.NewPrefix(), MaxArtifactsPerScript = maxArtifactsPerScript, Clock = clock };
+        var refused = Assert.Throws<CoherenceArgumentException>(() => new RedisDirectoryStore(redis.Connection, options));
+        Assert.Contains("AgentCoherence:Redis:" + setting, refused.Message, StringComparison.Ordinal);
+
+        var services = new ServiceCollection();
+        services.AddSingleton(redis.Connection);
+        services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false).UseRedis(o =>
+        {
+            o.KeyPrefix = options.KeyPrefix;
+            o.MaxArtifactsPerScript = maxArtifactsPerScript;
+            o.Clock = clock;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var invalid = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisStoreOptions>>().Value);
+        Assert.Contains("AgentCoherence:Redis:" + setting, invalid.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]

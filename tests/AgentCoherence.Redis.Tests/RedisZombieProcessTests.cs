@@ -2,6 +2,7 @@ using System.Text;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests;
 
@@ -37,8 +38,9 @@ public sealed class RedisZombieProcessTests(RedisFixture redis, ITestOutputHelpe
         var prefix = RedisFixture.NewPrefix();
         var key = new ArtifactKey("team", "plans/plan.md");
 
-        // This process: the peer and the sweeper, on a direct connection, an hour ahead of the zombie's
-        // clock, so one sweep finds the zombie silent past the heartbeat timeout.
+        // This process: the peer and the sweeper, on a direct connection, on its own clock (RedisClock.Client)
+        // an hour ahead of the Redis server's, which the zombie's store uses (the default), so one sweep
+        // finds the zombie silent past the heartbeat timeout.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromHours(1));
         var store = redis.NewStore(time, prefix);
         await using var client = new CoherenceClient(store, new InMemoryEventBus(), new CoherenceOptions { CrashRecovery = { Enabled = false } }, time);

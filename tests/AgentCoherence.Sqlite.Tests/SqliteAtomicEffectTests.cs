@@ -2,6 +2,7 @@ using AgentCoherence.Sqlite;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

@@ -2,7 +2,9 @@ using AgentCoherence.Sqlite;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 
@@ -49,6 +51,22 @@ public sealed class SqliteDependencyInjectionTests : IDisposable
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value);
         Assert.Contains("AgentCoherence:Sqlite:MaxBusyRetries is no longer a setting", error.Message, StringComparison.Ordinal);
         Assert.Contains("BusyTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_with_crash_recovery_off_warns_that_nothing_sweeps_the_shared_file()
+    {
+        var capture = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(capture));
+        services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false).UseSqlite(o => o.Path = _directory.File("shared.db"));
+        await using var provider = services.BuildServiceProvider();
+
+        _ = provider.GetRequiredService<CoherenceClient>();
+
+        var warning = Assert.Single(capture.Entries, e => e.EventId.Id == 2003);
+        Assert.Contains("AgentCoherence:CrashRecovery:Enabled", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(SqliteDirectoryStore), warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using AgentCoherence.Sqlite;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

@@ -1,5 +1,6 @@
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

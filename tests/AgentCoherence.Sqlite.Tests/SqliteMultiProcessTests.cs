@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AgentCoherence.Sqlite;
 using Xunit.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

@@ -2,6 +2,7 @@ using AgentCoherence.Sqlite;
 using AgentCoherence.Sqlite.Internal;
 using AgentCoherence.Testing;
 using Microsoft.Data.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

@@ -2,6 +2,7 @@ using System.Text;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Testing;
 using Microsoft.Extensions.Time.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Tests;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using AgentCoherence;
 using AgentCoherence.Sqlite;
+using AgentCoherence.Protocol;
 
 // Usage (every command prints one line per event on stdout, for the test that started it):
 //   increment <db> <count> <agent>...        each agent makes <count> CAS increments of key counter (retrying conflicts); prints DONE <agent> <conflicts>

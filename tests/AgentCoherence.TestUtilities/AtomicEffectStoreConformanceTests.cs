@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 

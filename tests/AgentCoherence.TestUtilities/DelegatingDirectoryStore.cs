@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Testing;
 
 /// <summary>
@@ -33,6 +35,8 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicE
     public virtual ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => Inner.SweepAsync(policy, cancellationToken);
 
     public virtual ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => Inner.InspectAsync(key, cancellationToken);
+
+    public virtual bool SharedAcrossProcesses => Inner.SharedAcrossProcesses;
 
     public virtual ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken);
 

@@ -1,5 +1,6 @@
 using Xunit;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 

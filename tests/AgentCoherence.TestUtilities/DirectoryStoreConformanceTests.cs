@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static AgentCoherence.Testing.StoreTestExtensions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 
@@ -398,6 +399,22 @@ public abstract partial class DirectoryStoreConformanceTests : IAsyncLifetime
         Assert.Single((await Store.SweepAsync(SweepPolicy.Default)).Reclaimed);
         Assert.Empty((await Store.SweepAsync(SweepPolicy.Default)).Reclaimed);
         Assert.Equal(1, (await Store.InspectAsync(Plan))!.OwnerEpoch);
+    }
+
+    [Fact]
+    public async Task Concurrent_sweeps_reclaim_a_grant_once_and_signal_it_once()
+    {
+        // Every client of a shared store sweeps on its own timer; their sweeps may overlap.
+        (await Store.AcquireAsync(A, Plan)).Ok();
+        (await Store.AcquireAsync(B, Notes)).Ok();
+        Time.Advance(TimeSpan.FromMinutes(3));
+
+        var sweeps = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.SweepAsync(SweepPolicy.Default).AsTask())));
+
+        Assert.Equal(2, sweeps.Sum(s => s.Reclaimed.Count));
+        Assert.Equal(2, sweeps.Sum(s => s.Signals.Count));
+        Assert.Equal(1, (await Store.InspectAsync(Plan))!.OwnerEpoch);
+        Assert.Equal(1, (await Store.InspectAsync(Notes))!.OwnerEpoch);
     }
 
     [Fact]

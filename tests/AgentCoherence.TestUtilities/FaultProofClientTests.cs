@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 
@@ -42,11 +43,12 @@ public abstract class FaultProofClientTests : IAsyncLifetime
     /// <summary>A client over the faulty store and an in-process bus; no background sweeper or heartbeats unless asked.</summary>
     /// <remarks>Back-off delays are zero: the clock is a fake one that only the test moves, so a delay would hang.</remarks>
     protected CoherenceClient Client(InMemoryEventBus? bus = null, CoherenceOptions? options = null) =>
-        new(Faults, bus ?? new InMemoryEventBus(), options ?? NoDelays(), Time, runSweeper: false);
+        new(Faults, bus ?? new InMemoryEventBus(), options ?? NoDelays(), Time);
 
-    /// <summary>Default options with every back-off at zero (attempts as the defaults).</summary>
+    /// <summary>Default options with every back-off at zero (attempts as the defaults) and no sweep timer: tests sweep by hand.</summary>
     protected static CoherenceOptions NoDelays(int storeAttempts = 5) => new()
     {
+        CrashRecovery = { Enabled = false },
         Update = { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
         StoreRetry = { MaxAttempts = storeAttempts, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
     };

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Testing;
 

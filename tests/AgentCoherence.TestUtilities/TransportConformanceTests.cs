@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Testing;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AgentCoherence.Volume.Internal;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume.Tests;
 

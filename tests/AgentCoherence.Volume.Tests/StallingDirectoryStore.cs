@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.Volume.Tests;
 
 /// <summary>

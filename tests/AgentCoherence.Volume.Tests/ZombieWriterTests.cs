@@ -1,4 +1,5 @@
 using AgentCoherence.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume.Tests;
 

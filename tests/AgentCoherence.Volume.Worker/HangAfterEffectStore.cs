@@ -1,4 +1,5 @@
 using AgentCoherence;
+using AgentCoherence.Protocol;
 
 /// <summary>
 /// The volume's own SQLite store, except that a write's effect, once it has run (the file renamed into place),

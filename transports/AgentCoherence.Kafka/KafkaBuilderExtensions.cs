@@ -1,8 +1,11 @@
+using AgentCoherence;
+using AgentCoherence.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.Kafka;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the Kafka signal bus on the AgentCoherence builder.</summary>
 public static class KafkaBuilderExtensions

@@ -2,6 +2,7 @@ using AgentCoherence.Kafka.Internal;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Kafka;
 

@@ -1,8 +1,11 @@
+using AgentCoherence;
+using AgentCoherence.MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.MassTransit;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the MassTransit signal bus on the AgentCoherence builder.</summary>
 public static class MassTransitBuilderExtensions

@@ -1,6 +1,7 @@
 using AgentCoherence.MassTransit.Internal;
 using global::MassTransit;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.MassTransit;
 

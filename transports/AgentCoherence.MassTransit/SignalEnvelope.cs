@@ -1,3 +1,5 @@
+using AgentCoherence.Signals;
+
 namespace AgentCoherence.MassTransit;
 
 /// <summary>

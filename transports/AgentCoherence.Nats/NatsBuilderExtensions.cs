@@ -1,8 +1,11 @@
+using AgentCoherence;
+using AgentCoherence.Nats;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.Nats;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the NATS signal bus on the AgentCoherence builder.</summary>
 public static class NatsBuilderExtensions

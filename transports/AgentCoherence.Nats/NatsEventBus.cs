@@ -1,6 +1,7 @@
 using AgentCoherence.Nats.Internal;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Nats;
 

@@ -1,10 +1,13 @@
+using AgentCoherence;
+using AgentCoherence.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence.Redis;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds <c>UseRedis</c> to <see cref="AgentCoherenceBuilder"/>.</summary>
 public static class AgentCoherenceBuilderRedisExtensions
@@ -43,6 +46,8 @@ public static class AgentCoherenceBuilderRedisExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "AgentCoherence:Redis:ConnectionString must be set.")
             .Validate(o => o.KeyPrefix is not null, "AgentCoherence:Redis:KeyPrefix must not be null.")
             .Validate(o => o.Database >= -1, "AgentCoherence:Redis:Database must be -1 (the connection's default) or a database number.")
+            .Validate(o => Enum.IsDefined(o.Clock), "AgentCoherence:Redis:Clock must be Server (the default: the Redis server's clock) or Client (the store's TimeProvider).")
+            .Validate(o => o.MaxArtifactsPerScript is >= 1 and <= RedisStoreOptions.MaxArtifactsPerScriptLimit, $"AgentCoherence:Redis:MaxArtifactsPerScript must be between 1 and {RedisStoreOptions.MaxArtifactsPerScriptLimit} (default {RedisStoreOptions.DefaultMaxArtifactsPerScript}).")
             .ValidateOnStart();
         builder.Services.TryAddSingleton<IConnectionMultiplexer>(sp =>
             ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.ConnectionString)));

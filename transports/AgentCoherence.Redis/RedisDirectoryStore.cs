@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
+
+using AgentCoherence.Redis.Internal;
 
 namespace AgentCoherence.Redis;
 
@@ -9,8 +12,9 @@ namespace AgentCoherence.Redis;
 /// holder check, the epoch fence, tombstones and the signal list are all decided inside it, so each
 /// operation is one atomic round trip and fencing holds across every coordinator that shares the
 /// Redis. The scripts implement <see cref="CoherenceRules"/> exactly (the differential test compares
-/// them step by step). Time comes from the store's <see cref="TimeProvider"/> and is passed to the
-/// scripts, so every host and every test controls it.
+/// them step by step). Time is the Redis server's clock by default (<see cref="RedisClock.Server"/>:
+/// <c>TIME</c> inside the scripts), one clock for every host; <see cref="RedisClock.Client"/> passes the
+/// store's <see cref="TimeProvider"/> instead, for tests that move time.
 /// </summary>
 /// <remarks>
 /// Exactly-once writes: each write script looks its <see cref="OperationId"/> up in the agent's
@@ -22,6 +26,9 @@ namespace AgentCoherence.Redis;
 /// to have run (not sent, or refused by the server before running: LOADING, BUSY, READONLY, OOM, ...),
 /// throws <see cref="StoreUnavailableException"/> naming the operation and the Redis endpoints.
 /// Cancellation is honoured before a command is sent; a command already sent is never abandoned.
+/// Sweep and Forget run as a series of script calls, each visiting at most
+/// <see cref="RedisStoreOptions.MaxArtifactsPerScript"/> artifacts, so neither blocks Redis for long
+/// however many artifacts it has to visit; each call is atomic for its artifacts.
 /// </remarks>
 public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
 {
@@ -32,11 +39,18 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     private readonly RedisScripts _scripts;
     private readonly RedisKeys _keys;
     private readonly TimeProvider _time;
+    private readonly RedisClock _clock;
+    private readonly int _batch;
 
     /// <summary>Creates a store over a shared connection (the store does not dispose it).</summary>
     /// <param name="connection">The process's multiplexer; one per process is the StackExchange.Redis rule.</param>
-    /// <param name="options">Key prefix and database.</param>
-    /// <param name="timeProvider">The clock for grant, commit and heartbeat times; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="options">Key prefix, database, script mode, clock and sweep batch size.</param>
+    /// <param name="timeProvider">
+    /// The clock for heartbeat, grant, commit and reclaim times when <see cref="RedisStoreOptions.Clock"/> is
+    /// <see cref="RedisClock.Client"/> (<see cref="TimeProvider.System"/> when null); not used with the
+    /// server's clock, the default.
+    /// </param>
+    /// <exception cref="CoherenceArgumentException"><see cref="RedisStoreOptions.Clock"/> or <see cref="RedisStoreOptions.MaxArtifactsPerScript"/> is out of range.</exception>
     public RedisDirectoryStore(IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider? timeProvider = null)
         : this(connection, options, timeProvider, ownsConnection: false)
     {
@@ -47,12 +61,24 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.KeyPrefix);
+        if (!Enum.IsDefined(options.Clock))
+        {
+            throw new CoherenceArgumentException(nameof(options), $"AgentCoherence:Redis:Clock must be Server or Client; {(int)options.Clock} is neither.");
+        }
+
+        if (options.MaxArtifactsPerScript is < 1 or > RedisStoreOptions.MaxArtifactsPerScriptLimit)
+        {
+            throw new CoherenceArgumentException(nameof(options), $"AgentCoherence:Redis:MaxArtifactsPerScript must be between 1 and {RedisStoreOptions.MaxArtifactsPerScriptLimit}; it is {options.MaxArtifactsPerScript}.");
+        }
+
         _connection = connection;
         _ownsConnection = ownsConnection;
         _database = connection.GetDatabase(options.Database);
         _keys = new RedisKeys(options.KeyPrefix);
         _scripts = new RedisScripts(connection, options.KeyPrefix, options.ScriptMode);
         _time = timeProvider ?? TimeProvider.System;
+        _clock = options.Clock;
+        _batch = options.MaxArtifactsPerScript;
     }
 
     /// <summary>Connects with <see cref="RedisStoreOptions.ConnectionString"/> and returns a store that owns (and disposes) the connection.</summary>
@@ -234,48 +260,142 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A series of script calls: the first finds the agent's touched set (the artifacts where it has an
+    /// entry) and returns up to <see cref="RedisStoreOptions.MaxArtifactsPerScript"/> of them; each next
+    /// call drops the agent's entries on those (releasing its grants there) and returns the next ones;
+    /// the call that finds the set empty drops the operation log and unregisters the agent. The agent
+    /// stays registered until its last entry is gone (see <c>forget.lua</c> for why batches are enough).
+    /// Safe to run again after a failure: it carries on with what is left.
+    /// </remarks>
     public async ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await RunAsync("Forget", null, RedisScripts.Forget, [_keys.Agents, _keys.Touched(agent), _keys.Granted, _keys.Ops(agent)], [agent.Value, _keys.Prefix]).ConfigureAwait(false);
-        return (long)result == 1;
+        var steps = new Steps("Forget");
+        var batchSize = _batch.ToString(CultureInfo.InvariantCulture);
+        RedisResult[] next = [];
+        while (true)
+        {
+            var keys = new RedisKey[4 + next.Length];
+            var args = new RedisValue[2 + next.Length];
+            keys[0] = _keys.Agents;
+            keys[1] = _keys.Touched(agent);
+            keys[2] = _keys.Granted;
+            keys[3] = _keys.Ops(agent);
+            args[0] = agent.Value;
+            args[1] = batchSize;
+            for (var i = 0; i < next.Length; i++)
+            {
+                var storeKey = (string)next[i]!;
+                keys[4 + i] = _keys.Holders(storeKey);
+                args[2 + i] = storeKey;
+            }
+
+            var reply = (RedisResult[])(await RunStepAsync(steps, RedisScripts.Forget, keys, args, cancellationToken).ConfigureAwait(false))!;
+            if ((long)reply[0] == 1)
+            {
+                return (long)reply[1] == 1;
+            }
+
+            next = (RedisResult[])reply[1]!;
+        }
     }
 
     /// <inheritdoc />
     /// <remarks>
-    /// One script: it visits the artifacts in the granted set and, when pruning, the artifacts the
-    /// silent agents touched, in store key order. Safe to run from every host at once.
+    /// <para>
+    /// Two passes, each a series of script calls that visit at most
+    /// <see cref="RedisStoreOptions.MaxArtifactsPerScript"/> artifacts: the reclaims over the artifacts
+    /// in the granted set (listed with <c>SSCAN</c>, sorted ordinally, so reclaims and signals come in
+    /// the rules' order), then, when <see cref="SweepPolicy.PruneSilentAfter"/> is set, the pruning of
+    /// each agent silent that long over the artifacts in its touched set. So every artifact is
+    /// reclaimed before it is pruned, and an entry that fences a zombie is never pruned, as in
+    /// <see cref="CoherenceRules.Sweep"/>.
+    /// </para>
+    /// <para>
+    /// The sweep as a whole is no longer one atomic step, and need not be: the protocol asks for it to
+    /// be atomic per artifact, which each call is for all the artifacts it visits (see
+    /// <c>sweep.lua</c>). Safe to run from every host at once: a grant is reclaimed once. With the
+    /// server's clock each call reads <c>TIME</c> when it runs; with the client's clock the whole sweep
+    /// uses one <c>now</c>, as the rules do. When a call fails after others have completed, or the sweep
+    /// is cancelled between two calls, what those calls did stays done (their signals are not returned)
+    /// and the next sweep carries on; reclaim signals are hints, the fence is what protects the data.
+    /// </para>
     /// </remarks>
     public async ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         cancellationToken.ThrowIfCancellationRequested();
-        var now = _time.GetUtcNow();
-        var prune = policy.PruneSilentAfter is { } after;
-        RedisValue[] args =
-        [
-            _keys.Prefix,
-            Ticks(now),
-            Threshold(now, policy.HeartbeatTimeout),
-            Threshold(now, policy.MaxHold),
-            prune ? "1" : "0",
-            prune ? Threshold(now, policy.PruneSilentAfter!.Value) : string.Empty,
-        ];
-        var reply = (RedisResult[])(await RunAsync("Sweep", null, RedisScripts.Sweep, [_keys.Agents, _keys.Granted], args).ConfigureAwait(false))!;
-        var flat = (RedisResult[])reply[0]!;
-        var reclaimed = new List<Reclamation>(flat.Length / 5);
-        var signals = new List<InvalidationSignal>(flat.Length / 5);
-        for (var i = 0; i + 4 < flat.Length; i += 5)
+        var steps = new Steps("Sweep");
+        var now = Now();
+        var (heartbeatSeconds, heartbeatTicks) = Limit(policy.HeartbeatTimeout);
+        var (maxHoldSeconds, maxHoldTicks) = Limit(policy.MaxHold);
+        var reclaimed = new List<Reclamation>();
+        var signals = new List<InvalidationSignal>();
+
+        var granted = await ReadSetAsync(steps, _keys.Granted, cancellationToken).ConfigureAwait(false);
+        granted.Sort(StringComparer.Ordinal);
+        foreach (var batch in granted.Chunk(_batch))
         {
-            var key = ArtifactKey.FromStoreKey((string)flat[i]!);
-            var holder = Replies.Agent(flat[i + 1])!.Value;
-            var trigger = (string?)flat[i + 2] == "heartbeat" ? ReclaimTrigger.Heartbeat : ReclaimTrigger.MaxHold;
-            var epoch = Replies.Long(flat[i + 3]);
-            reclaimed.Add(new Reclamation(key, holder, new ReclaimInfo(trigger, now, epoch)));
-            signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder, epoch));
+            var keys = new RedisKey[2 + (2 * batch.Length)];
+            var args = new RedisValue[5 + batch.Length];
+            keys[0] = _keys.Agents;
+            keys[1] = _keys.Granted;
+            args[0] = now;
+            args[1] = heartbeatSeconds;
+            args[2] = heartbeatTicks;
+            args[3] = maxHoldSeconds;
+            args[4] = maxHoldTicks;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                keys[2 + (2 * i)] = _keys.Record(batch[i]);
+                keys[3 + (2 * i)] = _keys.Holders(batch[i]);
+                args[5 + i] = batch[i];
+            }
+
+            var reply = (RedisResult[])(await RunStepAsync(steps, RedisScripts.Sweep, keys, args, cancellationToken).ConfigureAwait(false))!;
+            var at = Replies.FromTicks((string)reply[0]!);
+            var flat = (RedisResult[])reply[1]!;
+            for (var i = 0; i + 4 < flat.Length; i += 5)
+            {
+                var key = ArtifactKey.FromStoreKey((string)flat[i]!);
+                var holder = Replies.Agent(flat[i + 1])!.Value;
+                var trigger = (string?)flat[i + 2] == "heartbeat" ? ReclaimTrigger.Heartbeat : ReclaimTrigger.MaxHold;
+                var epoch = Replies.Long(flat[i + 3]);
+                reclaimed.Add(new Reclamation(key, holder, new ReclaimInfo(trigger, at, epoch)));
+                signals.Add(new InvalidationSignal(key, Replies.Long(flat[i + 4]), AgentId.Sweeper, SignalKind.Reclaim, holder, epoch));
+            }
         }
 
-        return new SweepResult(reclaimed, (int)Replies.Long(reply[1]), signals);
+        var pruned = 0;
+        if (policy.PruneSilentAfter is { } pruneAfter)
+        {
+            var (pruneSeconds, pruneTicks) = Limit(pruneAfter);
+            var silent = await SilentAgentsAsync(steps, now, pruneSeconds, pruneTicks, cancellationToken).ConfigureAwait(false);
+            var pairs = await TouchedByAsync(steps, silent, cancellationToken).ConfigureAwait(false);
+            foreach (var batch in pairs.Chunk(_batch))
+            {
+                var keys = new RedisKey[1 + (3 * batch.Length)];
+                var args = new RedisValue[3 + (2 * batch.Length)];
+                keys[0] = _keys.Agents;
+                args[0] = now;
+                args[1] = pruneSeconds;
+                args[2] = pruneTicks;
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var (agent, storeKey) = batch[i];
+                    keys[1 + (3 * i)] = _keys.Touched(agent);
+                    keys[2 + (3 * i)] = _keys.Record(storeKey);
+                    keys[3 + (3 * i)] = _keys.Holders(storeKey);
+                    args[3 + (2 * i)] = agent;
+                    args[4 + (2 * i)] = storeKey;
+                }
+
+                pruned += (int)(long)(await RunStepAsync(steps, RedisScripts.Prune, keys, args, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return new SweepResult(reclaimed, pruned, signals);
     }
 
     /// <inheritdoc />
@@ -299,20 +419,23 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     /// <summary>Ticks as the scripts store them: 19 zero-padded digits, so equal-width strings compare as numbers.</summary>
     internal static string Ticks(DateTimeOffset time) => time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
-    // "now - since >= limit" is "since <= now - limit", computed here in exact 64-bit arithmetic.
-    // Empty when no real time can be that old (the limit is longer than the clock's whole range).
-    private static string Threshold(DateTimeOffset now, TimeSpan limit)
+    // The scripts' 'now' argument: the store's clock with RedisClock.Client, else '' (the scripts read
+    // the server's TIME).
+    private string Now() => _clock == RedisClock.Client ? Ticks(_time.GetUtcNow()) : string.Empty;
+
+    // A limit as the scripts take it (threshold in _lib.lua): whole seconds, rounded down (negative for a
+    // negative limit), and the ticks left over (0 to 9,999,999), so the script's arithmetic stays exact.
+    internal static (string Seconds, string Ticks) Limit(TimeSpan limit)
     {
-        if (limit.Ticks > now.UtcTicks)
+        var seconds = Math.DivRem(limit.Ticks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
         {
-            return string.Empty;
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
         }
 
-        var threshold = limit.Ticks < 0 && now.UtcTicks > long.MaxValue + limit.Ticks ? long.MaxValue : now.UtcTicks - limit.Ticks;
-        return threshold.ToString("D19", CultureInfo.InvariantCulture);
+        return (seconds.ToString(CultureInfo.InvariantCulture), rest.ToString(CultureInfo.InvariantCulture));
     }
-
-    private string Now() => Ticks(_time.GetUtcNow());
 
     // The script's text of an operation id: '' for none.
     private static string Op(OperationId operation) => operation.Value ?? string.Empty;
@@ -374,6 +497,95 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         }
     }
 
+    // How many agents one page of the silent-agent scan looks at (HSCAN's COUNT): a hash read, no artifact.
+    private const int AgentsPerScan = 1000;
+
+    // The agents silent past the prune limit: the agents hash a page at a time (silent.lua), each page
+    // judged by the script's clock.
+    private async Task<List<string>> SilentAgentsAsync(Steps steps, string now, string seconds, string ticks, CancellationToken cancellationToken)
+    {
+        var agents = new HashSet<string>(StringComparer.Ordinal);
+        var cursor = "0";
+        do
+        {
+            var page = (RedisResult[])(await RunStepAsync(steps, RedisScripts.Silent, [_keys.Agents], [cursor, AgentsPerScan, now, seconds, ticks], cancellationToken).ConfigureAwait(false))!;
+            cursor = (string)page[0]!;
+            for (var i = 1; i < page.Length; i++)
+            {
+                agents.Add((string)page[i]!);
+            }
+        }
+        while (cursor != "0");
+
+        return [.. agents];
+    }
+
+    // (agent, store key) for every artifact in the touched sets of these agents: the sets read a few
+    // at a time, concurrently (the multiplexer pipelines them), in agent order.
+    private async Task<List<(string Agent, string StoreKey)>> TouchedByAsync(Steps steps, List<string> agents, CancellationToken cancellationToken)
+    {
+        agents.Sort(StringComparer.Ordinal);
+        var pairs = new List<(string, string)>();
+        foreach (var group in agents.Chunk(64))
+        {
+            var sets = await Task.WhenAll(group.Select(agent => ReadSetAsync(steps, _keys.Touched(agent), cancellationToken))).ConfigureAwait(false);
+            for (var i = 0; i < group.Length; i++)
+            {
+                pairs.AddRange(sets[i].Select(storeKey => (group[i], storeKey)));
+            }
+        }
+
+        return pairs;
+    }
+
+    // Every member of a set, read with SSCAN (a bounded amount of work per command), without duplicates.
+    private async Task<List<string>> ReadSetAsync(Steps steps, RedisKey key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var members = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var member in _database.SetScanAsync(key, pageSize: 1000).ConfigureAwait(false))
+            {
+                members.Add((string)member!);
+            }
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw steps.Failed(this, ex);
+        }
+
+        return [.. members];
+    }
+
+    // One script call of a multi-call operation (Sweep, Forget): honours cancellation before it is sent,
+    // and reports a failure with how far the operation had got.
+    private async Task<RedisResult> RunStepAsync(Steps steps, RedisScripts.Script script, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            var result = await _scripts.RunAsync(_database, script, keys, args).ConfigureAwait(false);
+            steps.Completed++;
+            return result;
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            throw steps.Failed(this, ex);
+        }
+    }
+
+    // The progress of a multi-call operation, for its error message.
+    private sealed class Steps(string name)
+    {
+        public int Completed { get; set; }
+
+        public StoreUnavailableException Failed(RedisDirectoryStore store, Exception ex) =>
+            Completed == 0
+                ? store.Unavailable(name, null, ex)
+                : store.Unavailable(name, null, ex, $"after {Completed} of its script calls had completed; what those did stays done, and running {name} again carries on from there");
+    }
+
     // Everything the client library (or loading the code) can throw; a disposed connection and
     // cancellation stay as they are.
     private static bool IsStoreFailure(Exception ex) => ex is not (ObjectDisposedException or OperationCanceledException);
@@ -413,14 +625,14 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
             || message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase);
     }
 
-    private StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception ex)
+    private StoreUnavailableException Unavailable(string name, ArtifactKey? key, Exception ex, string applied = "nothing was applied, retry later")
     {
         var cause = ex is RedisScripts.CodeNotLoadedException { InnerException: { } load } ? load : ex;
         var detail = cause.Message.Length <= 300 ? cause.Message : cause.Message[..297] + "...";
         return new StoreUnavailableException(
             name,
             key,
-            $"{name}{(key is null ? string.Empty : $" on '{key}'")} failed at the Redis directory store ({Endpoints()}); nothing was applied, retry later. {cause.GetType().Name}: {detail}",
+            $"{name}{(key is null ? string.Empty : $" on '{key}'")} failed at the Redis directory store ({Endpoints()}); {applied}. {cause.GetType().Name}: {detail}",
             cause);
     }
 

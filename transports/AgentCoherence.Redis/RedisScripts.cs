@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
+using AgentCoherence.Redis.Internal;
+
 namespace AgentCoherence.Redis;
 
 /// <summary>
@@ -58,10 +60,14 @@ internal sealed class RedisScripts
 
     public static Script Sweep => Get("sweep");
 
+    public static Script Silent => Get("silent");
+
+    public static Script Prune => Get("prune");
+
     public static Script Inspect => Get("inspect");
 
     /// <summary>Every script the store uses.</summary>
-    public static IReadOnlyList<Script> All => [Read, Acquire, Commit, CommitCas, CommitAll, Release, Forget, Heartbeat, Register, Sweep, Inspect];
+    public static IReadOnlyList<Script> All => [Read, Acquire, Commit, CommitCas, CommitAll, Release, Forget, Heartbeat, Register, Sweep, Silent, Prune, Inspect];
 
     /// <summary>The function library: every script as one Redis 7 function.</summary>
     public static FunctionLibrary Library => LazyLibrary.Value;

@@ -1,11 +1,13 @@
+using AgentCoherence;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Sqlite.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using AgentCoherence.Hosting;
 
-namespace AgentCoherence;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Chooses the SQLite directory store on an <see cref="AgentCoherenceBuilder"/>.</summary>
 public static class AgentCoherenceBuilderSqliteExtensions

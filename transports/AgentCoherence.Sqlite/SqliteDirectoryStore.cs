@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AgentCoherence.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite;
 

@@ -1,3 +1,4 @@
+using AgentCoherence.Protocol;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCoherence.Sqlite;
@@ -30,7 +31,7 @@ namespace AgentCoherence.Sqlite;
 /// <see cref="SignalKind"/> value (1 commit, 2 delete, 3 reclaim) and <c>key</c> the store key. Only
 /// successful writes are recorded; a refused one is not, so its retry is checked afresh.</para>
 /// </remarks>
-public static class SqliteSchema
+internal static class SqliteSchema
 {
     /// <summary>The schema version this release writes.</summary>
     public static int CurrentVersion => Migrations.Count;

@@ -132,8 +132,7 @@ internal static class TokenWorkloads
             new InMemoryDirectoryStore(),
             bus,
             options,
-            tokenCounter: new DeclaredSizeTokenCounter(workload.ContentTokens),
-            runSweeper: false);
+            tokenCounter: new DeclaredSizeTokenCounter(workload.ContentTokens));
 
         // Every agent lives for the whole run, so a writer that moved on still receives the signal
         // when a later commit invalidates its copy.

@@ -1,18 +1,21 @@
 using System.ComponentModel;
 using System.Globalization;
-using AgentCoherence.Sqlite;
 using AgentCoherence.Volume;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Cli.Commands;
 
 /// <summary>
 /// <c>coherence volume status &lt;root&gt;</c>: each managed file on disk with its version, holders and
-/// grant, read from the volume's store without joining as an agent.
+/// grant, read through the volume's public status API (<see cref="CoherentVolume.InspectAsync"/>) without joining as an agent.
 /// </summary>
 internal sealed class VolumeStatusCommand(IAnsiConsole console) : AsyncCommand<VolumeStatusCommand.Settings>
 {
+    /// <summary>The agent id of the inspecting volume; it never registers with the store, so it meets no real agent.</summary>
+    private const string StatusAgent = "coherence-volume-status";
+
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<root>")]
@@ -37,28 +40,31 @@ internal sealed class VolumeStatusCommand(IAnsiConsole console) : AsyncCommand<V
         }
 
         var globs = settings.Managed.Length > 0 ? settings.Managed : ["**/*"];
-        await using var store = new SqliteDirectoryStore(new SqliteStoreOptions { Path = database });
+
+        // The volume only inspects: its agent never joins the store, and it runs no sweep of its own.
+        var options = new VolumeOptions { Managed = globs, Coherence = new CoherenceOptions { CrashRecovery = { Enabled = false } } };
+        await using var volume = await CoherentVolume.OpenAsync(settings.Root, StatusAgent, options, cancellationToken);
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"volume [blue]{Markup.Escape(settings.Root)}[/]")
             .AddColumn("file").AddColumn("version").AddColumn("sha256").AddColumn("last writer").AddColumn("holders").AddColumn("grant");
-        foreach (var file in CoherentVolume.ListManagedFiles(settings.Root, globs))
+        foreach (var file in volume.ManagedFiles())
         {
-            var record = await store.InspectAsync(new ArtifactKey(CoherentVolume.Namespace, file), cancellationToken);
-            if (record is null)
+            var status = await volume.InspectAsync(file, cancellationToken);
+            if (!status.IsTracked)
             {
                 table.AddRow(Markup.Escape(file), "[grey]untracked[/]", "", "", "", "");
                 continue;
             }
 
-            var holders = string.Join(", ", record.Holders.OrderBy(h => h.Key.ToString(), StringComparer.Ordinal).Select(h => $"{h.Key}:{h.Value.State.Letter()}"));
-            var grant = record.GrantHolder is { } holder
-                ? $"{holder} since {record.Holders[holder].GrantedAt?.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}"
+            var holders = string.Join(", ", status.Holders.Select(h => $"{h.Agent}:{h.State.Letter()}"));
+            var grant = status.GrantHolder is { } holder
+                ? $"{holder} since {status.HolderOf(holder)?.GrantedAt?.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}"
                 : "-";
             table.AddRow(
                 Markup.Escape(file),
-                "v" + record.Version.ToString(CultureInfo.InvariantCulture) + (record.IsTombstone ? " (deleted)" : ""),
-                record.ContentHash is { } hash ? hash[..12] : "-",
-                Markup.Escape(record.LastWriter?.ToString() ?? "-"),
+                "v" + status.Version.ToString(CultureInfo.InvariantCulture) + (status.IsDeleted ? " (deleted)" : ""),
+                status.ContentHash is { } hash ? hash[..12] : "-",
+                Markup.Escape(status.LastWriter?.ToString() ?? "-"),
                 Markup.Escape(holders),
                 Markup.Escape(grant));
         }

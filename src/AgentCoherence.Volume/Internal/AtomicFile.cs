@@ -1,4 +1,5 @@
 using System.Text;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Volume.Internal;
 

@@ -1,4 +1,6 @@
-namespace AgentCoherence;
+using AgentCoherence.Internal;
+
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// The protocol of PROTOCOL.md, in one place. Every method is one atomic step on a

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>Content to commit: the bytes (copied, then immutable), their SHA-256 hex and their size in tokens.</summary>
 public sealed class ContentPayload

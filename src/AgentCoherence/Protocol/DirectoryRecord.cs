@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// The authority's truth about one artifact. Mutable: stores load it, apply one

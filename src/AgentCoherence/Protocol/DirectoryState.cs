@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// Everything the authority knows: one record per artifact and the registered agents' heartbeats.

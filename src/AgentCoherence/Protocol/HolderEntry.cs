@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>One agent's entry in a directory record. Mutable: only stores change it, inside one atomic step.</summary>
 public sealed class HolderEntry

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// Cheap runtime checks of the protocol invariants, run by stores after every step in debug builds
@@ -44,15 +44,5 @@ public static class InvariantChecker
         {
             throw new InvariantViolationException(violation);
         }
-    }
-}
-
-/// <summary>A protocol invariant does not hold: a bug in a store or in the rules, never a caller error.</summary>
-public sealed class InvariantViolationException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    public InvariantViolationException(string message)
-        : base(message)
-    {
     }
 }

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// The writes each agent had applied, newest last, at most <see cref="KeptPerAgent"/> per agent: the

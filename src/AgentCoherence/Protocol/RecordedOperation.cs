@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>
 /// What a store remembers of one applied write, so a retry with the same <see cref="OperationId"/>

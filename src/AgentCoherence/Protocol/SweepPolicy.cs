@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Protocol;
 
 /// <summary>The thresholds one sweep applies.</summary>
 /// <param name="HeartbeatTimeout">Reclaim a grant whose holder has been silent this long.</param>

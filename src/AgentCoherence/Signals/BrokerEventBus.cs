@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AgentCoherence;
+using AgentCoherence.Internal;
+
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// Base of the broker transports (Redis pub/sub, NATS, Kafka, MassTransit): encodes signals with

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// Carries invalidation signals between processes. Each process subscribes once and dispatches to its

@@ -1,4 +1,4 @@
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// Implemented by buses that can lose signals while disconnected. After a reconnect they raise

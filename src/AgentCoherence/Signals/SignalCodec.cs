@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// The wire format every broker transport carries: one signal per message, binary, versioned.

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using AgentCoherence.Internal;
 
-namespace AgentCoherence;
+namespace AgentCoherence.Signals;
 
 /// <summary>
 /// The compact text of a signal, bounded to <see cref="MaxTokens"/> tokens under both <c>o200k_base</c>

@@ -1,3 +1,5 @@
+using AgentCoherence.Internal;
+
 namespace AgentCoherence.ModelChecking.ClientModel;
 
 /// <summary>One operation of an agent's script, as application code would call it.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking.ClientModel;
 
@@ -70,7 +71,7 @@ internal sealed class ClientWorld
 
         AgentRun Create(string name, ScriptStep[] script)
         {
-            var client = new CoherenceClient(_store, _bus, options, _clock, NullLoggerFactory.Instance, LengthTokenCounter.Instance, Diagnostics, runSweeper: false)
+            var client = new CoherenceClient(_store, _bus, options, _clock, NullLoggerFactory.Instance, LengthTokenCounter.Instance, Diagnostics)
             {
                 Guards = scenario.Guards,
                 YieldBeforeRefresh = false,

@@ -1,4 +1,5 @@
 using AgentCoherence.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking.ClientModel;
 

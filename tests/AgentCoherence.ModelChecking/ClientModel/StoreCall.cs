@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking.ClientModel;
 

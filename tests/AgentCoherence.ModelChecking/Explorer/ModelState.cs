@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.ModelChecking.Explorer;
 
 /// <summary>A concrete state of the model: the authority's directory and the clock.</summary>

@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.ModelChecking.Explorer;
 
 /// <summary>The fixed cast of one exploration: the agents, the artifacts, the start of time and the one content every commit writes.</summary>

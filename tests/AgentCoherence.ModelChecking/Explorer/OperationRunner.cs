@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.ModelChecking.Explorer;
 
 /// <summary>Applies one <see cref="ModelOperation"/> to a state through <see cref="CoherenceRules"/>, in place.</summary>

@@ -1,3 +1,5 @@
+using AgentCoherence.Protocol;
+
 namespace AgentCoherence.ModelChecking.Explorer;
 
 /// <summary>The invariants that must hold in every reachable state: SingleWriter and ViewCurrent.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.ModelChecking.Explorer;
 

@@ -1,5 +1,6 @@
 using AgentCoherence.Testing;
 using StackExchange.Redis;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Redis.Tests.Bus;
 

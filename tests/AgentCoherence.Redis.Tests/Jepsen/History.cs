@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests.Jepsen;
 

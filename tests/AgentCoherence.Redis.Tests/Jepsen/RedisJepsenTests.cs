@@ -4,6 +4,7 @@ using System.Text;
 using AgentCoherence.Testing.Servers;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Redis.Tests.Jepsen;
 

@@ -1,3 +1,5 @@
+using AgentCoherence.Internal;
+
 namespace AgentCoherence.Tests.Client;
 
 /// <summary>The cache's rules when replies and signals race (see PROTOCOL.md, "The cache never re-validates backwards").</summary>

@@ -1,11 +1,13 @@
 using AgentCoherence.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Tests.Client;
 
 /// <summary>
-/// The agent's internal effect entry points (used by CoherentVolume): the effect runs inside the store's step,
-/// exactly once per applied write through lost replies and retries, and a failing effect reaches the caller
-/// unretried with nothing landed.
+/// The agent's public effect overloads (what CoherentVolume renames files with): the effect runs inside the store's
+/// step with the new version(s), exactly once per applied write through lost replies, retries and resolution, never for
+/// a refusal; what a failing effect throws reaches the caller unchanged and unretried, with nothing landed; a store that
+/// cannot run effects is refused before anything is sent.
 /// </summary>
 public sealed class AtomicEffectCommitTests
 {
@@ -24,15 +26,119 @@ public sealed class AtomicEffectCommitTests
         await using (var grant = await agent.AcquireAsync(key))
         {
             store.NextWrite = fault;
-            Assert.Equal(1, await grant.CommitAsync(agent.Payload("v1"), r => seen.Add(r.Version), CancellationToken.None));
+            Assert.Equal(1, await grant.CommitAsync("v1", seen.Add));
+            Assert.Equal(1, grant.Version);
         }
 
         Assert.Equal([1L], seen);
-        Assert.Equal(ContentPayload.HashHex("v1"u8), (await store.InspectAsync(key))!.ContentHash);
+        Assert.Equal(ContentPayload.HashHex("v1"u8), (await coherence.InspectAsync(key)).ContentHash);
+    }
+
+    [Theory]
+    [InlineData(FaultyDirectoryStore.Fault.None)]
+    [InlineData(FaultyDirectoryStore.Fault.LoseReply)]
+    [InlineData(FaultyDirectoryStore.Fault.LoseRequest)]
+    public async Task A_compare_and_set_write_runs_its_effect_once_with_the_new_version(FaultyDirectoryStore.Fault fault)
+    {
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus());
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await agent.WriteAsync(key, "v1");
+        var seen = new List<long>();
+
+        store.NextWrite = fault;
+        var view = await agent.WriteCasAsync(key, "v2", 1, seen.Add);
+
+        Assert.Equal([2L], seen);
+        Assert.Equal(2, view.Version);
+        Assert.Equal("v2", view.Text);
     }
 
     [Fact]
-    public async Task A_failing_effect_is_not_retried_and_nothing_lands()
+    public async Task A_refused_write_never_runs_its_effect()
+    {
+        await using var coherence = CoherenceClient.CreateInMemory();
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await agent.WriteAsync(key, "v1");
+        await agent.WriteAsync(key, "v2");
+        var runs = 0;
+
+        await Assert.ThrowsAsync<VersionConflictException>(() => agent.WriteCasAsync(key, "from v1", 1, _ => runs++).AsTask());
+
+        Assert.Equal(0, runs);
+    }
+
+    [Fact]
+    public async Task A_commit_under_a_reclaimed_grant_never_runs_its_effect()
+    {
+        var options = new CoherenceOptions();
+        options.CrashRecovery.Enabled = false;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var coherence = new CoherenceClient(new InMemoryDirectoryStore(time), new InMemoryEventBus(), options, time);
+        await using var zombie = coherence.Agent("zombie", new AgentOptions { SendHeartbeats = false });
+        var key = coherence.Key("doc");
+        await using var grant = await zombie.AcquireAsync(key);
+        time.Advance(options.CrashRecovery.HeartbeatTimeout + TimeSpan.FromSeconds(1));
+        await coherence.SweepAsync();
+        var runs = 0;
+
+        await Assert.ThrowsAsync<StaleEpochException>(() => grant.CommitAsync("stale work", _ => runs++).AsTask());
+
+        Assert.Equal(0, runs);
+    }
+
+    [Fact]
+    public async Task A_write_whose_outcome_was_unknown_does_not_run_its_effect_again_when_resolved()
+    {
+        var options = new CoherenceOptions();
+        options.StoreRetry.MaxAttempts = 2;
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), options);
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await agent.WriteAsync(key, "v1");
+        var seen = new List<long>();
+
+        // Applied on the first attempt (the effect runs), the reply lost; the same-id retry's reply lost too.
+        store.Then(FaultyDirectoryStore.Fault.LoseReply, FaultyDirectoryStore.Fault.LoseReply);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.WriteCasAsync(key, "v2", 1, seen.Add).AsTask());
+        var landed = await agent.ResolveAsync(unknown);
+
+        Assert.True(landed);
+        Assert.Equal([2L], seen);
+        Assert.Equal(2, (await coherence.InspectAsync(key)).Version);
+    }
+
+    [Fact]
+    public async Task A_write_resolved_later_runs_its_effect_then_and_what_it_throws_reaches_the_caller_unchanged()
+    {
+        var options = new CoherenceOptions();
+        options.StoreRetry.MaxAttempts = 2;
+        var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus(), options);
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await agent.WriteAsync(key, "v1");
+        var runs = 0;
+
+        // Neither attempt reached the store; the write is applied only when it is resolved, and its effect fails then.
+        store.Then(FaultyDirectoryStore.Fault.LoseRequest, FaultyDirectoryStore.Fault.LoseRequest);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => agent.WriteCasAsync(key, "v2", 1, _ =>
+        {
+            runs++;
+            throw new IOException("rename failed");
+        }).AsTask());
+        var failed = await Assert.ThrowsAsync<IOException>(() => agent.ResolveAsync(unknown).AsTask());
+
+        Assert.Equal("rename failed", failed.Message);
+        Assert.Equal(1, runs);
+        Assert.Equal(1, (await coherence.InspectAsync(key)).Version);
+    }
+
+    [Fact]
+    public async Task What_a_failing_effect_throws_reaches_the_caller_unchanged_unretried_and_nothing_lands()
     {
         var store = new FaultyDirectoryStore(new InMemoryDirectoryStore());
         await using var coherence = new CoherenceClient(store, new InMemoryEventBus());
@@ -41,68 +147,61 @@ public sealed class AtomicEffectCommitTests
         var key = coherence.Key("doc");
         var calls = 0;
 
-        var failed = await Assert.ThrowsAsync<AtomicEffectFailedException>(async () => await agent.WriteCasAsync(key, agent.Payload("v2"), 1, _ =>
+        var failed = await Assert.ThrowsAsync<IOException>(() => agent.WriteCasAsync(key, "v2", 1, _ =>
         {
             calls++;
             throw new IOException("rename failed");
-        }, CancellationToken.None));
+        }).AsTask());
 
+        Assert.Equal("rename failed", failed.Message);
         Assert.Equal(1, calls);
-        Assert.IsType<IOException>(failed.InnerException);
-        Assert.Equal(1, (await store.InspectAsync(key))!.Version);
+        Assert.Equal(1, (await coherence.InspectAsync(key)).Version);
         Assert.Equal("v1", (await agent.ReadAsync(key)).Text);
     }
 
     [Fact]
-    public async Task A_publish_runs_its_effect_with_every_new_version()
+    public async Task A_publish_runs_its_effect_once_with_every_new_version_in_item_order()
     {
-        await using var coherence = new CoherenceClient(new InMemoryDirectoryStore(), new InMemoryEventBus());
+        await using var coherence = CoherenceClient.CreateInMemory();
         await using var agent = coherence.Agent("a");
-        CommitAllResult? seen = null;
+        await agent.WriteAsync("y", "y1");
+        var seen = new List<IReadOnlyList<long>>();
 
-        var views = await agent.PublishBatchAsync(
-            [new BatchMember(coherence.Key("x"), agent.Payload("x1"), 0), new BatchMember(coherence.Key("y"), agent.Payload("y1"), 0)],
-            r => seen = r,
-            CancellationToken.None);
+        var views = await agent.PublishAsync([new PublishItem(coherence.Key("x"), "x1", 0), new PublishItem(coherence.Key("y"), "y2", 1)], seen.Add);
 
-        Assert.Equal([1L, 1L], seen!.Versions);
-        Assert.Equal([1L, 1L], views.Select(v => v.Version));
+        Assert.Equal([1L, 2L], Assert.Single(seen));
+        Assert.Equal([1L, 2L], views.Select(v => v.Version));
     }
 
     [Fact]
-    public async Task An_effect_needs_a_store_that_runs_effects()
+    public async Task A_refused_publish_never_runs_its_effect()
     {
-        await using var coherence = new CoherenceClient(new StepOnlyStore(new InMemoryDirectoryStore()), new InMemoryEventBus());
+        await using var coherence = CoherenceClient.CreateInMemory();
         await using var agent = coherence.Agent("a");
+        await agent.WriteAsync("y", "y1");
+        var runs = 0;
 
-        await Assert.ThrowsAsync<NotSupportedException>(async () => await agent.WriteCasAsync(coherence.Key("doc"), agent.Payload("v1"), 0, _ => { }, CancellationToken.None));
+        await Assert.ThrowsAsync<BatchConflictException>(() => agent.PublishAsync([new PublishItem(coherence.Key("x"), "x1", 0), new PublishItem(coherence.Key("y"), "stale", 0)], _ => runs++).AsTask());
+
+        Assert.Equal(0, runs);
+        Assert.False((await coherence.InspectAsync(coherence.Key("x"))).Exists);
     }
 
-    /// <summary>A store with the plain operations only (as the Redis store).</summary>
-    private sealed class StepOnlyStore(IDirectoryStore inner) : IDirectoryStore
+    [Fact]
+    public async Task Every_effect_overload_needs_a_store_that_runs_effects_and_sends_nothing_otherwise()
     {
-        public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.RegisterAgentAsync(agent, cancellationToken);
+        var store = new StepOnlyStore(new InMemoryDirectoryStore());
+        await using var coherence = new CoherenceClient(store, new InMemoryEventBus());
+        await using var agent = coherence.Agent("a");
+        var key = coherence.Key("doc");
+        await using var grant = await agent.AcquireAsync(key);
+        var runs = 0;
 
-        public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(agent, cancellationToken);
+        await Assert.ThrowsAsync<NotSupportedException>(() => agent.WriteCasAsync(key, "v1", 0, _ => runs++).AsTask());
+        await Assert.ThrowsAsync<NotSupportedException>(() => grant.CommitAsync("v1", _ => runs++).AsTask());
+        await Assert.ThrowsAsync<NotSupportedException>(() => agent.PublishAsync([new PublishItem(key, "v1", 0)], _ => runs++).AsTask());
 
-        public ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default) => inner.ReadAsync(agent, key, knownVersion, cancellationToken);
-
-        public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) => inner.AcquireAsync(agent, key, operation, cancellationToken);
-
-        public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) => inner.CommitAsync(agent, key, content, operation, cancellationToken);
-
-        public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) => inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken);
-
-        public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default) => inner.CommitAllAsync(agent, members, operation, cancellationToken);
-
-        public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) => inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken);
-
-        public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) => inner.ReleaseAsync(agent, key, operation, cancellationToken);
-
-        public ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.ForgetAsync(agent, cancellationToken);
-
-        public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => inner.SweepAsync(policy, cancellationToken);
-
-        public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => inner.InspectAsync(key, cancellationToken);
+        Assert.Equal(0, runs);
+        Assert.Equal(0, (await coherence.InspectAsync(key)).Version);
     }
 }

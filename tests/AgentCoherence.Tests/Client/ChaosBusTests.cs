@@ -1,4 +1,5 @@
 using AgentCoherence.Testing;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Tests.Client;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Tests.Hosting;
 
@@ -41,30 +41,6 @@ public sealed class DependencyInjectionTests
         using var host = builder.Build();
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("AgentCoherence:CrashRecovery:MaxHold", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_hosted_sweeper_reclaims_a_stalled_grant()
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddAgentCoherence(Config(("AgentCoherence:CrashRecovery:SweepInterval", "00:00:05")).GetSection("AgentCoherence"));
-        using var host = builder.Build();
-        await host.StartAsync();
-        var client = host.Services.GetRequiredService<CoherenceClient>();
-        await using var agent = client.Agent("stalled", new AgentOptions { SendHeartbeats = false });
-        var key = client.Key("doc");
-        _ = await agent.AcquireAsync(key);
-
-        for (var i = 0; i < 30 && (await client.Store.InspectAsync(key))!.OwnerEpoch == 0; i++)
-        {
-            time.Advance(TimeSpan.FromSeconds(5));
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(1, (await client.Store.InspectAsync(key))!.OwnerEpoch);
-        await host.StopAsync();
     }
 
     [Fact]

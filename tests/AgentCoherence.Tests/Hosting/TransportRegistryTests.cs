@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using AgentCoherence.Hosting;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Tests.Hosting;
 

@@ -1,3 +1,5 @@
+using AgentCoherence.Signals;
+
 namespace AgentCoherence.Tests.Signals;
 
 public sealed class SignalCodecTests

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 using Xunit.Abstractions;
+using AgentCoherence.Signals;
 
 namespace AgentCoherence.Tests.Signals;
 

@@ -1,11 +1,12 @@
 using StackExchange.Redis;
 
-namespace AgentCoherence.Redis;
+namespace AgentCoherence.Redis.Internal;
 
 /// <summary>
 /// The key layout (README.md, "Key layout"). An artifact's two keys share the hash tag
 /// <c>{storeKey}</c>; <see cref="ArtifactKey.StoreKey"/> escapes braces, so a name cannot form a tag
-/// of its own. The sweep and forget scripts rebuild the same names from the prefix in Lua.
+/// of its own. Every key a script touches is built here and passed in its KEYS; no script builds a
+/// key name itself (Redis Cluster routes a script by its declared keys).
 /// </summary>
 internal sealed class RedisKeys
 {
@@ -25,13 +26,22 @@ internal sealed class RedisKeys
     public RedisKey Granted { get; }
 
     /// <summary>Hash: the artifact's record (version, epoch, content, ...).</summary>
-    public RedisKey Record(ArtifactKey key) => Prefix + "{" + key.StoreKey + "}:rec";
+    public RedisKey Record(ArtifactKey key) => Record(key.StoreKey);
+
+    /// <summary>The record of the artifact with this <see cref="ArtifactKey.StoreKey"/> (as the granted and touched sets hold them).</summary>
+    public RedisKey Record(string storeKey) => Prefix + "{" + storeKey + "}:rec";
 
     /// <summary>Hash: agent id → the agent's holder entry for the artifact.</summary>
-    public RedisKey Holders(ArtifactKey key) => Prefix + "{" + key.StoreKey + "}:holders";
+    public RedisKey Holders(ArtifactKey key) => Holders(key.StoreKey);
+
+    /// <summary>The holders of the artifact with this <see cref="ArtifactKey.StoreKey"/>.</summary>
+    public RedisKey Holders(string storeKey) => Prefix + "{" + storeKey + "}:holders";
 
     /// <summary>Set: store keys of the artifacts where the agent has a holder entry (for forget and pruning).</summary>
-    public RedisKey Touched(AgentId agent) => Prefix + "touched:" + agent.Value;
+    public RedisKey Touched(AgentId agent) => Touched(agent.Value);
+
+    /// <summary>The touched set of the agent with this id.</summary>
+    public RedisKey Touched(string agent) => Prefix + "touched:" + agent;
 
     /// <summary>
     /// Hash: the agent's operation log (exactly-once writes): <c>#</c> → how many operations were recorded,

@@ -1,7 +1,8 @@
 using System.Globalization;
 using StackExchange.Redis;
+using AgentCoherence.Protocol;
 
-namespace AgentCoherence.Redis;
+namespace AgentCoherence.Redis.Internal;
 
 /// <summary>Turns the scripts' replies back into the core's result types. Absent values arrive as empty strings.</summary>
 internal static class Replies

@@ -9,8 +9,12 @@
 --                 (state is M, E, S or I; an empty field is null)
 --   ops hash      per agent: '#' -> n (operations recorded), operation id -> 'seq\n' .. result (op_record)
 -- Times are UTC ticks as 19-digit zero-padded decimal strings: ticks (~6.4e17) exceed 2^53, so they
--- are never turned into Lua numbers whole; scripts only copy and compare them. Versions and epochs
--- are Lua numbers (exact up to 2^53).
+-- are never turned into Lua numbers whole; scripts copy and compare them, and do arithmetic only on
+-- their two halves (whole seconds, the first 12 digits, and the ticks within the second, the last 7).
+-- Versions and epochs are Lua numbers (exact up to 2^53).
+--
+-- Every key a script touches is in its KEYS (Redis Cluster routes a script by its keys, and all keys
+-- of a store share the prefix's hash tag); no script builds a key name of its own.
 
 -- The builtins the scripts call, as locals: every global lookup costs a metatable call in Redis's
 -- sandbox. Redis 7.0 hides the builtins while a function library loads, so they are bound on the
@@ -50,11 +54,44 @@ local function ordinal_lt(a, b)
   return #a < #b
 end
 
+-- The time a script runs at (one clock per directory, PROTOCOL.md "Faults"): the 'now' argument the
+-- store passed when it uses the client's clock (RedisClock.Client), else, when that argument is '',
+-- the server's clock. TIME answers seconds and microseconds since 1970; 62135596800 is the seconds
+-- from 0001-01-01 (tick 0) to 1970-01-01, and a microsecond is 10 ticks.
+local function clock(arg)
+  if arg ~= '' then return arg end
+  local t = r_call('TIME')
+  return s_format('%012d%07d', to_num(t[1]) + 62135596800, to_num(t[2]) * 10)
+end
+
+-- The tick string t for which "since <= t" means "now - since >= limit", or '' when no time can be
+-- that old (the limit reaches back before tick 0). The store sends the limit split as
+-- lim_s * 10^7 + lim_t ticks with 0 <= lim_t < 10^7 (lim_s may be negative), so every number here is
+-- exact in a double.
+local function threshold(now, lim_s, lim_t)
+  local s = to_num(s_sub(now, 1, 12)) - to_num(lim_s)
+  local t = to_num(s_sub(now, 13)) - to_num(lim_t)
+  if t < 0 then
+    t = t + 10000000
+    s = s - 1
+  end
+  if s < 0 then return '' end
+  return s_format('%012d%07d', s, t)
+end
+
 -- a <= b for two 19-digit tick strings, compared in two exact halves.
 local function ticks_le(a, b)
   local ah, bh = to_num(s_sub(a, 1, 10)), to_num(s_sub(b, 1, 10))
   if ah ~= bh then return ah < bh end
   return to_num(s_sub(a, 11)) <= to_num(s_sub(b, 11))
+end
+
+-- A missing heartbeat counts as silent forever (TimeSpan.MaxValue in the rules); '' is a threshold
+-- nobody reaches.
+local function silent(beat, thr)
+  if not beat then return true end
+  if thr == '' then return false end
+  return ticks_le(beat, thr)
 end
 
 -- One pattern match per entry: much cheaper in Lua 5.1 than splitting field by field.

@@ -1,9 +1,10 @@
 -- CoherenceRules.Acquire: a recorded operation returns its result first; then HeldByOther, then
 -- StaleView for an existing artifact the caller does not see at its current version; on success the
 -- caller is E with the owner epoch captured.
--- KEYS: agents, rec, holders, touched(agent), granted, ops(agent)   ARGV: agent, now, storeKey, op
+-- KEYS: agents, rec, holders, touched(agent), granted, ops(agent)
+-- ARGV: agent, now ('' for the server's clock), storeKey, op
 -- Returns { refusal, version } when refused, else the recorded text (op_record) with the version.
-local agent, now, sk, op = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local agent, sk, op = ARGV[1], ARGV[3], ARGV[4]
 local done, n = op_find(KEYS[6], op)
 if done then return done end
 if r_call('HEXISTS', KEYS[1], agent) == 0 then
@@ -38,7 +39,7 @@ end
 if not exists(rec) then entry.view = rec.v end
 entry.st = 'E'
 entry.re = rec.e
-entry.gr = now
+entry.gr = clock(ARGV[2])
 
 if created then r_call('HSET', KEYS[2], 'v', '0', 't', '0', 'e', '0') end
 r_call('HSET', KEYS[3], agent, encode(entry))

@@ -2,11 +2,12 @@
 -- twice), then a recorded operation returns its result; then every member passes the CommitCas
 -- checks and all advance together, or nothing changes and the per-member refusals say why.
 -- KEYS: agents, touched(agent), ops(agent), then per member: rec, holders
--- ARGV: agent, now, op, then per member: storeKey, expectedVersion, hash, size, content
+-- ARGV: agent, now ('' for the server's clock), op, then per member: storeKey, expectedVersion, hash,
+--   size, content
 -- Returns an error 'ACBATCH empty' or 'ACBATCH duplicate <index>' (the store throws CheckBatch's
 -- CoherenceArgumentException); { refusals (false per passing member), versions } when a member is
 -- refused; else the recorded text (op_record): the versions and, per member, the peers signalled.
-local agent, now, op = ARGV[1], ARGV[2], ARGV[3]
+local agent, op = ARGV[1], ARGV[3]
 local n = (#KEYS - 3) / 2
 if n < 1 then return r_error('ACBATCH empty') end
 local seen = {}
@@ -38,7 +39,7 @@ end
 
 if any then return { refusals, versions } end
 
-local lines = {}
+local lines, now = {}, clock(ARGV[2])
 for i = 1, n do
   local base = 4 + (i - 1) * 5
   local m = loaded[i]

@@ -3,10 +3,11 @@
 -- epoch behind (StaleEpoch); a winner holding the grant keeps it as M, any other winner becomes S. A
 -- delete of a missing or deleted artifact is NotFound.
 -- KEYS: agents, rec, holders, touched(agent), ops(agent)
--- ARGV: agent, now, mode ('c' commit, 'd' delete), expectedVersion, storeKey, op, hash, size, content
+-- ARGV: agent, now ('' for the server's clock), mode ('c' commit, 'd' delete), expectedVersion, storeKey,
+--   op, hash, size, content
 -- Returns { refusal, version } when refused, else the recorded text (op_record): the version and
 -- the peers signalled.
-local agent, now, mode, expected, sk, op = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local agent, mode, expected, sk, op = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local done, n = op_find(KEYS[5], op)
 if done then return done end
 local known = r_call('HEXISTS', KEYS[1], agent) == 1
@@ -32,5 +33,5 @@ end
 
 local content = nil
 if mode == 'c' then content = { hash = ARGV[7], size = ARGV[8], bytes = ARGV[9] } end
-local peers = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, now, holds(entry))
+local peers = apply(KEYS[2], KEYS[3], rec, list, agent, entry, content, clock(ARGV[2]), holds(entry))
 return op_record(KEYS[5], op, n, rec.vs .. signal_line(sk, mode, rec.vs, rec.es, peers))

@@ -1,105 +1,79 @@
--- CoherenceRules.Sweep: for every grant holder, reclaim on heartbeat silence, else on max hold
--- (holder -> I, owner epoch + 1, reclaim recorded); then drop the S/I entries of long-silent agents
--- unless they fence a zombie. Records in store key order, holders in agent order (ordinal).
--- Only records that can change are visited: those in the granted set, and (when pruning) those the
--- silent agents touched.
--- KEYS: agents, granted
--- ARGV: keyPrefix, now, heartbeatThreshold, maxHoldThreshold, prune ('1'/'0'), pruneThreshold
---   A threshold is the tick string t with "silent/held since at most t" meaning past the limit,
---   or '' when no registered agent can be past it.
--- Returns { reclaimed as (storeKey, agent, trigger, epoch, version) groups, pruned count }
-local prefix, now, hb_thr, mh_thr, prune, prune_thr = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
+-- CoherenceRules.Sweep, the reclaims, for one batch of artifacts: for every grant holder, reclaim on
+-- heartbeat silence, else on max hold (holder -> I, owner epoch + 1, reclaim recorded). The store
+-- lists the granted set, sorts it ordinally and sends it in batches of at most MaxArtifactsPerScript
+-- artifacts, so the reclaims come in the rules' order (records by store key, holders by agent id)
+-- and no call runs long. Pruning is a separate pass (prune.lua) that starts after every batch of
+-- this one: the rules' "reclaim, then prune" holds for every artifact.
+-- Why a batch at a time is enough: the protocol asks the sweep to be atomic per artifact (a reclaim
+-- changes one artifact's record and holders and nothing else), and each batch is atomic for all its
+-- artifacts. An operation that runs between two batches sees every artifact either before or after
+-- its reclaim, as it would between two sweeps; the fence (owner epoch) only ever moves up, inside
+-- the same step that turns the holder I. Running it twice, or from two hosts at once, reclaims a
+-- grant once: the second visit finds no holder.
+-- KEYS: agents, granted, then per artifact: rec, holders
+-- ARGV: now ('' for the server's clock), heartbeat timeout and max hold as (seconds, ticks) pairs
+--   (see threshold), then the artifacts' store keys
+-- Returns { now, reclaimed as (storeKey, agent, trigger, epoch, version) groups }
+local now = clock(ARGV[1])
+local hb_thr, mh_thr = threshold(now, ARGV[2], ARGV[3]), threshold(now, ARGV[4], ARGV[5])
+local n = (#KEYS - 2) / 2
 
-local beats, all_beats = {}, false
+local beats = {}
 local function beat_of(agent)
   local b = beats[agent]
-  if b == nil and not all_beats then
-    b = r_call('HGET', KEYS[1], agent)
+  if b == nil then
+    b = r_call('HGET', KEYS[1], agent) or false
     beats[agent] = b
   end
-  return b or false
+  return b
 end
 
--- A missing heartbeat counts as silent forever (TimeSpan.MaxValue in the rules).
-local function silent(beat, threshold)
-  if not beat then return true end
-  if threshold == '' then return false end
-  return ticks_le(beat, threshold)
-end
-
-local candidates, seen = {}, {}
-local function add(sk)
-  if not seen[sk] then
-    seen[sk] = true
-    candidates[#candidates + 1] = sk
-  end
-end
-
-for _, sk in ipairs(r_call('SMEMBERS', KEYS[2])) do add(sk) end
-if prune then
-  local flat = r_call('HGETALL', KEYS[1])
-  for i = 1, #flat, 2 do beats[flat[i]] = flat[i + 1] end
-  all_beats = true
-  for i = 1, #flat, 2 do
-    if silent(flat[i + 1], prune_thr) then
-      for _, sk in ipairs(r_call('SMEMBERS', prefix .. 'touched:' .. flat[i])) do add(sk) end
-    end
-  end
-end
-t_sort(candidates, ordinal_lt)
-
-local reclaimed, pruned = {}, 0
-for _, sk in ipairs(candidates) do
-  local rec_key, holders_key = prefix .. '{' .. sk .. '}:rec', prefix .. '{' .. sk .. '}:holders'
+local reclaimed = {}
+for i = 1, n do
+  local sk, rec_key, holders_key = ARGV[5 + i], KEYS[1 + 2 * i], KEYS[2 + 2 * i]
   local rec = load_record(rec_key)
   local still_granted = false
   if rec then
-    local list = load_holders(holders_key)
-    local epoch_before = rec.e
-    local updates, drops = {}, {}
-    for _, h in ipairs(list) do
-      if holds(h.e) then
-        local trigger = nil
-        if silent(beat_of(h.agent), hb_thr) then
-          trigger = 'heartbeat'
-        elseif h.e.gr ~= '' and mh_thr ~= '' and ticks_le(h.e.gr, mh_thr) then
-          trigger = 'max_hold'
-        end
-        if trigger then
-          rec.e = rec.e + 1
-          h.e.st = 'I'
-          h.e.gr = ''
-          h.e.rt = trigger
-          h.e.ra = now
-          h.e.rep = fmt(rec.e)
-          updates[#updates + 1] = h.agent
-          updates[#updates + 1] = encode(h.e)
-          for _, x in ipairs({ sk, h.agent, trigger, fmt(rec.e), fmt(rec.v) }) do reclaimed[#reclaimed + 1] = x end
-        else
-          still_granted = true
-        end
-      end
+    -- Only a grant holder can be reclaimed, and there is at most one (SingleWriter): look at the
+    -- state letters, decode the holders, and sort them only when there is more than one.
+    local flat = r_call('HGETALL', holders_key)
+    local grants = {}
+    for j = 1, #flat, 2 do
+      local st = s_sub(flat[j + 1], 1, 1)
+      if st == 'E' or st == 'M' then grants[#grants + 1] = { agent = flat[j], e = decode(flat[j + 1]) } end
+    end
+    if #grants > 1 then
+      t_sort(grants, function(x, y) return ordinal_lt(x.agent, y.agent) end)
     end
 
-    -- After the reclaims, as in the rules: an entry whose read epoch is behind the owner epoch
-    -- fences its agent and is never dropped.
-    if prune then
-      for _, h in ipairs(list) do
-        if not holds(h.e) and silent(beat_of(h.agent), prune_thr) and not (h.e.re and h.e.re < rec.e) then
-          drops[#drops + 1] = h.agent
-        end
+    local epoch_before, updates = rec.e, {}
+    for _, h in ipairs(grants) do
+      local trigger = nil
+      if silent(beat_of(h.agent), hb_thr) then
+        trigger = 'heartbeat'
+      elseif h.e.gr ~= '' and mh_thr ~= '' and ticks_le(h.e.gr, mh_thr) then
+        trigger = 'max_hold'
+      end
+      if trigger then
+        rec.e = rec.e + 1
+        h.e.st = 'I'
+        h.e.gr = ''
+        h.e.rt = trigger
+        h.e.ra = now
+        h.e.rep = fmt(rec.e)
+        updates[#updates + 1] = h.agent
+        updates[#updates + 1] = encode(h.e)
+        local group = { sk, h.agent, trigger, fmt(rec.e), fmt(rec.v) }
+        for k = 1, 5 do reclaimed[#reclaimed + 1] = group[k] end
+      else
+        still_granted = true
       end
     end
 
     if rec.e ~= epoch_before then r_call('HSET', rec_key, 'e', fmt(rec.e)) end
     hset_pairs(holders_key, updates)
-    for _, agent in ipairs(drops) do
-      r_call('HDEL', holders_key, agent)
-      r_call('SREM', prefix .. 'touched:' .. agent, sk)
-    end
-    pruned = pruned + #drops
   end
   if not still_granted then r_call('SREM', KEYS[2], sk) end
 end
 
-return { reclaimed, pruned }
+return { now, reclaimed }

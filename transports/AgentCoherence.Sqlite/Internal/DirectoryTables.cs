@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite.Internal;
 

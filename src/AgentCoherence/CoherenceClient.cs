@@ -1,0 +1,342 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using AgentCoherence.Internal;
+using AgentCoherence.Protocol;
+using AgentCoherence.Signals;
+
+namespace AgentCoherence;
+
+/// <summary>
+/// One process's entry point: it hands out <see cref="CoherentAgent"/>s, subscribes once to the event
+/// bus and dispatches each signal to its local recipient, and runs crash-recovery sweeps.
+/// </summary>
+/// <remarks>
+/// The client is the only sweeper: unless <see cref="CrashRecoveryOptions.Enabled"/> is false it runs
+/// <see cref="SweepAsync"/> every <see cref="CrashRecoveryOptions.SweepInterval"/> on a timer of
+/// <see cref="Time"/>, however it was created (directly, <see cref="CreateInMemory"/>, or
+/// <c>AddAgentCoherence</c> with or without a host). Every client of a shared store may sweep at once:
+/// each sweep is one atomic step of the store and is idempotent (a grant already reclaimed is not held,
+/// so a second sweep finds nothing to reclaim), and only the sweep that reclaimed a grant publishes its
+/// reclaim signal. Give every client of one store the same crash-recovery thresholds: the shortest
+/// heartbeat timeout among the sweepers is the one that applies.
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var coherence = CoherenceClient.CreateInMemory();
+/// await using var planner = coherence.Agent("planner");
+/// await planner.WriteAsync("plans/plan.md", "# Plan\n1. research");
+/// </code>
+/// </example>
+public sealed class CoherenceClient : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<AgentId, CoherentAgent> _agents = new();
+    private readonly Lock _startGate = new();
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly bool _ownsDiagnostics;
+    private readonly ITimer? _sweepTimer;
+    private readonly StoreCalls _calls;
+    private Task? _subscribed;
+    private IAsyncDisposable? _subscription;
+    private int _sweeping;
+    private bool _disposed;
+
+    /// <summary>Creates a client over a store and a bus.</summary>
+    /// <param name="store">The directory store (the authority).</param>
+    /// <param name="bus">The signal bus.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="tokenCounter">Counts content tokens; <c>o200k_base</c> when null.</param>
+    /// <param name="diagnostics">Metrics; a standalone meter when null.</param>
+    /// <remarks>
+    /// The sweep timer starts here unless <see cref="CrashRecoveryOptions.Enabled"/> is false in
+    /// <paramref name="options"/>; then, on a store other processes share
+    /// (<see cref="IDirectoryStore.SharedAcrossProcesses"/>), a warning (event 2003) is logged once.
+    /// </remarks>
+    public CoherenceClient(
+        IDirectoryStore store,
+        IEventBus bus,
+        CoherenceOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        ITokenCounter? tokenCounter = null,
+        CoherenceDiagnostics? diagnostics = null)
+    {
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        Bus = bus ?? throw new ArgumentNullException(nameof(bus));
+        Options = options ?? new CoherenceOptions();
+        CoherenceOptionsValidator.ThrowIfInvalid(Options);
+        Time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<CoherenceClient>();
+        TokenCounter = tokenCounter ?? O200kTokenCounter.Instance;
+        _ownsDiagnostics = diagnostics is null;
+        Diagnostics = diagnostics ?? new CoherenceDiagnostics();
+
+        // The client's own store calls (inspections) act for no agent: nothing to register, never UnknownAgent.
+        _calls = new StoreCalls(this, AgentId.FromTrusted("#client"), _logger, _ => Task.CompletedTask);
+        if (Options.CrashRecovery.Enabled)
+        {
+            var interval = Options.CrashRecovery.SweepInterval;
+            _sweepTimer = Time.CreateTimer(_ => _ = SweepInBackgroundAsync(), null, interval, interval);
+        }
+        else if (Store.SharedAcrossProcesses)
+        {
+            Log.NoSweeperOnSharedStore(_logger, Store.GetType().Name);
+        }
+    }
+
+    /// <summary>A client over a fresh in-memory store and bus: one process, no servers.</summary>
+    public static CoherenceClient CreateInMemory(CoherenceOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null) =>
+        new(new InMemoryDirectoryStore(timeProvider), new InMemoryEventBus(), options, timeProvider, loggerFactory);
+
+    /// <summary>The directory store.</summary>
+    public IDirectoryStore Store { get; }
+
+    /// <summary>The signal bus.</summary>
+    public IEventBus Bus { get; }
+
+    /// <summary>The validated settings.</summary>
+    public CoherenceOptions Options { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Counts content tokens.</summary>
+    public ITokenCounter TokenCounter { get; }
+
+    /// <summary>The metrics.</summary>
+    public CoherenceDiagnostics Diagnostics { get; }
+
+    /// <summary>The client's fault-handling fixes; all on except in the model checker's mutants. Read when an agent is created.</summary>
+    internal ClientGuards Guards { get; set; } = ClientGuards.All;
+
+    /// <summary>
+    /// An eager agent fetches a signalled version after yielding, so the thread delivering the signal is not
+    /// held by the fetch. The client model checker turns the yield off: it drives every continuation on its
+    /// own thread, and a yield would hand the fetch to the thread pool.
+    /// </summary>
+    internal bool YieldBeforeRefresh { get; set; } = true;
+
+    /// <summary>The agents alive in this client.</summary>
+    public IReadOnlyCollection<CoherentAgent> Agents => (IReadOnlyCollection<CoherentAgent>)_agents.Values;
+
+    /// <summary>A key in <see cref="CoherenceOptions.DefaultNamespace"/>.</summary>
+    public ArtifactKey Key(string name) => new(Options.DefaultNamespace, name);
+
+    /// <summary>
+    /// Creates an agent. It registers with the store on its first operation and leaves (releasing its
+    /// grants) when disposed.
+    /// </summary>
+    /// <exception cref="CoherenceArgumentException">The id is invalid, or an agent with this id is already alive in this client.</exception>
+    public CoherentAgent Agent(string id, AgentOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var agentId = new AgentId(id);
+        var agent = new CoherentAgent(this, agentId, options ?? new AgentOptions(), _loggerFactory.CreateLogger<CoherentAgent>());
+        if (!_agents.TryAdd(agentId, agent))
+        {
+            throw new CoherenceArgumentException("id", $"An agent named '{id}' is already alive in this client; dispose it first or pick another name.");
+        }
+
+        return agent;
+    }
+
+    /// <summary>
+    /// What the store records about an artifact now: its version, whether it is deleted, the owner epoch, the grant
+    /// holder and every agent's view. Registers no view, registers no agent and changes nothing in the store: for
+    /// status displays and for checks such as "did it move since I looked?". Work that depends on the content reads
+    /// it through an agent (<see cref="CoherentAgent.ReadAsync(ArtifactKey, CancellationToken)"/>), which registers
+    /// the view a later write is checked against.
+    /// </summary>
+    /// <param name="key">The artifact.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status; for an artifact the store never heard of, an untracked status at version 0.</returns>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<ArtifactStatus> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var record = await _calls.ReadAsync("Inspect", key, ct => Store.InspectAsync(key, ct), _ => false, cancellationToken).ConfigureAwait(false);
+        return ArtifactStatus.From(key, record, includeContent: false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="inspect"/> on the artifact's status, including the current version's bytes
+    /// (<see cref="ArtifactStatus.Content"/>), inside one atomic step of the store that excludes every write on every
+    /// host sharing the store, and returns what it returns. Nothing in the store changes. For work outside the store
+    /// that must not interleave with a write's in-step effect (see
+    /// <see cref="CoherentAgent.WriteCasAsync(ArtifactKey, string, long, Action{long}, CancellationToken)"/>): a file
+    /// store puts back a file that a writer which died inside its step left ahead of the store.
+    /// </summary>
+    /// <remarks>
+    /// Every other operation on the store waits while <paramref name="inspect"/> runs, so it must be short and must not
+    /// call the store. When the store fails around the step, the call is retried and <paramref name="inspect"/> may
+    /// run again: make it idempotent.
+    /// </remarks>
+    /// <typeparam name="T">What <paramref name="inspect"/> returns.</typeparam>
+    /// <param name="key">The artifact.</param>
+    /// <param name="inspect">Runs inside the step; what it throws reaches the caller unchanged.</param>
+    /// <param name="cancellationToken">Honoured before the step starts.</param>
+    /// <exception cref="NotSupportedException">The store cannot run code inside its steps (it does not implement <see cref="IAtomicEffectStore"/>; the Redis store, for one).</exception>
+    /// <exception cref="StoreUnavailableException">The store stayed unreachable through the retries.</exception>
+    public async ValueTask<T> InspectAtomicallyAsync<T>(ArtifactKey key, Func<ArtifactStatus, T> inspect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(inspect);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var effects = EffectStore();
+        return await UnwrapEffectFailureAsync(_calls.ReadAsync(
+            "Inspect",
+            key,
+            ct => effects.InspectWithEffectAsync(key, record => inspect(ArtifactStatus.From(key, record, includeContent: true)), ct),
+            _ => false,
+            cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one crash-recovery sweep now and publishes the reclaim signals.</summary>
+    public async ValueTask<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = CoherenceDiagnostics.ActivitySource.StartActivity("coherence.sweep");
+        var result = await Store.SweepAsync(Options.CrashRecovery.ToPolicy(), cancellationToken).ConfigureAwait(false);
+        foreach (var reclaimed in result.Reclaimed)
+        {
+            Log.Reclaimed(_logger, reclaimed.Key.ToString(), reclaimed.Agent.ToString(), reclaimed.Info.TriggerName, reclaimed.Info.Epoch);
+        }
+
+        if (result.Reclaimed.Count > 0)
+        {
+            Diagnostics.Reclaims.Add(result.Reclaimed.Count);
+        }
+
+        await PublishAsync(result.Signals, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _sweepTimer?.Dispose();
+        foreach (var agent in _agents.Values)
+        {
+            await agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownsDiagnostics)
+        {
+            Diagnostics.Dispose();
+        }
+    }
+
+    internal Task EnsureSubscribedAsync()
+    {
+        lock (_startGate)
+        {
+            return _subscribed ??= SubscribeAsync();
+        }
+
+        async Task SubscribeAsync()
+        {
+            if (Bus is ISignalGapSource gaps)
+            {
+                gaps.SignalsMayHaveBeenMissed += (_, _) =>
+                {
+                    foreach (var agent in _agents.Values)
+                    {
+                        agent.InvalidateAll();
+                    }
+                };
+            }
+
+            _subscription = await Bus.SubscribeAsync(DispatchAsync).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store as one that runs a caller's code inside its atomic steps, or the typed refusal when it cannot.</summary>
+    internal IAtomicEffectStore EffectStore() =>
+        Store as IAtomicEffectStore
+        ?? throw new NotSupportedException($"The directory store ({Store.GetType().Name}) cannot run code inside its atomic steps (it does not implement {nameof(IAtomicEffectStore)}); the in-memory and SQLite stores can, the Redis store cannot.");
+
+    /// <summary>
+    /// Code a caller ran inside a store's step failed, so the store undid the step: the caller gets what its own code
+    /// threw, not the store-facing wrapper (<see cref="AtomicEffectFailedException"/> stays a store author's type).
+    /// </summary>
+    internal static async ValueTask<T> UnwrapEffectFailureAsync<T>(ValueTask<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (AtomicEffectFailedException failed) when (failed.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+    }
+
+    internal void Remove(CoherentAgent agent) => _agents.TryRemove(new KeyValuePair<AgentId, CoherentAgent>(agent.Id, agent));
+
+    internal async ValueTask PublishAsync(IReadOnlyList<InvalidationSignal> signals, CancellationToken cancellationToken)
+    {
+        if (signals.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Bus.PublishAsync(signals, cancellationToken).ConfigureAwait(false);
+            Diagnostics.SignalsSent.Add(signals.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The commit already landed; peers catch up through their cache strategy.
+            Log.PublishFailed(_logger, ex, signals.Count);
+        }
+    }
+
+    private ValueTask DispatchAsync(InvalidationSignal signal)
+    {
+        if (_agents.TryGetValue(signal.Recipient, out var agent))
+        {
+            agent.OnSignal(signal);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task SweepInBackgroundAsync()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await SweepAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SweepFailed(_logger, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentCoherence;
+
+/// <summary>
+/// Settings of a <see cref="CoherenceClient"/>, bound from the <c>AgentCoherence</c> section of
+/// configuration by <c>AddAgentCoherence</c> and validated at start-up.
+/// </summary>
+public sealed class CoherenceOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "AgentCoherence";
+
+    /// <summary>The namespace of keys given as plain names.</summary>
+    public string DefaultNamespace { get; set; } = ArtifactKey.DefaultNamespace;
+
+    /// <summary>The largest content accepted in one commit, in bytes (default 16 MiB).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxContentBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The most members one atomic publish may hold.</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>How often a live agent sends a heartbeat. Must be well under the heartbeat timeout.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// What disposing an agent leaves in the store. False (the default): the agent leaves, releasing its
+    /// grants and dropping its views, as an agent that is done should. True: only its grants are released;
+    /// its views (what it read, at which version) stay, so a later process using the same agent id carries
+    /// on where this one stopped, as when an MCP host starts one server process per tool call. Views of
+    /// agents that never come back are pruned by the sweep after <see cref="CrashRecoveryOptions.PruneSilentAfter"/>.
+    /// </summary>
+    public bool KeepViewsOnDispose { get; set; }
+
+    /// <summary>Crash recovery: heartbeats, the sweep and its thresholds.</summary>
+    public CrashRecoveryOptions CrashRecovery { get; set; } = new();
+
+    /// <summary>The agents' local cache.</summary>
+    public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>The optimistic update loop.</summary>
+    public UpdateOptions Update { get; set; } = new();
+
+    /// <summary>How a failed store call (connection cut, timeout, busy store) is retried.</summary>
+    public StoreRetryOptions StoreRetry { get; set; } = new();
+}

@@ -1,0 +1,62 @@
+namespace AgentCoherence.Protocol;
+
+/// <summary>
+/// The authority's state: one record per artifact plus the registered agents. Every method is one
+/// atomic step (a lock in memory, a transaction in SQLite, one Lua script in Redis) that applies
+/// <see cref="CoherenceRules"/>; no other call can interleave inside it, on any host. Refusals come
+/// back as values (<see cref="Refusal"/>), never as exceptions. Failures of the store itself are thrown as
+/// <see cref="StoreUnavailableException"/> (nothing was applied) or <see cref="OutcomeUnknownException"/>
+/// (a write may have landed: retry it with the same <see cref="OperationId"/> to find out).
+/// </summary>
+public interface IDirectoryStore
+{
+    /// <summary>Registers an agent (or refreshes its heartbeat); agents must register before any other call.</summary>
+    ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a heartbeat (monotonic max). Refused with UnknownAgent when the agent is not registered.</summary>
+    ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default);
+
+    /// <summary>Read; with <paramref name="knownVersion"/> equal to the current version no content moves (re-validation).</summary>
+    ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default);
+
+    /// <summary>Acquire the write grant.</summary>
+    /// <param name="agent">The caller.</param>
+    /// <param name="key">The artifact.</param>
+    /// <param name="operation">The write's id: a retry with the same id returns the recorded result and applies nothing (see <see cref="OperationId"/>).</param>
+    /// <param name="cancellationToken">Honoured before the write is sent; a write already sent is never abandoned half-way.</param>
+    ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>Commit under the grant.</summary>
+    ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>Optimistic commit against <paramref name="expectedVersion"/>.</summary>
+    ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>Atomic multi-artifact publish: all members land or none does.</summary>
+    /// <exception cref="CoherenceArgumentException">The batch is empty or names an artifact twice (<see cref="CoherenceRules.CheckBatch"/>); nothing changes.</exception>
+    ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>Delete, under the grant (<paramref name="expectedVersion"/> null) or optimistically; commits a tombstone version.</summary>
+    ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>Release the grant (E/M to S). False when the agent held none.</summary>
+    ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default);
+
+    /// <summary>A clean leave: drops the agent's entries and registration. False when it was not registered.</summary>
+    ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default);
+
+    /// <summary>Crash recovery over every artifact at the store's current time.</summary>
+    ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default);
+
+    /// <summary>A copy of an artifact's record, for diagnostics and tests; null when the store has none.</summary>
+    ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether clients in other processes can use this same directory (a database file, a server). Then a
+    /// grant held by an agent of a process that crashed is reclaimed only by some client's sweep, so a
+    /// <see cref="CoherenceClient"/> with <see cref="CrashRecoveryOptions.Enabled"/> off logs a warning
+    /// naming this store. True unless the store overrides it; the in-process
+    /// <see cref="InMemoryDirectoryStore"/> returns false.
+    /// </summary>
+    bool SharedAcrossProcesses => true;
+}
