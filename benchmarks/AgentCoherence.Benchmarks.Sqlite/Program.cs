@@ -30,6 +30,7 @@ var duration = TimeSpan.FromSeconds(seconds);
 var payload = ContentPayload.Create(new byte[1024], 256);
 var agent = new AgentId("bench");
 var rows = new List<Row>();
+var fairness = new List<Fairness>();
 
 await Sqlite("SQLite CommitCas, WAL, synchronous=NORMAL", SqliteSynchronousMode.Normal, CommitCas);
 
@@ -68,6 +69,17 @@ foreach (var row in rows)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Median:N0} | {row.Best:N0} | {row.CpuMicros:0.0} |"));
 }
 
+if (fairness.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("| contended scenario | latency p50 (ms) | p99 (ms) | max (ms) | slowest writer's share of the mean (worst round) |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    foreach (var row in fairness)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.P50:0.00} | {row.P99:0.00} | {row.Max:0.0} | {row.SlowestShare:0.00} |"));
+    }
+}
+
 return 0;
 
 async Task Sqlite(string name, SqliteSynchronousMode mode, Func<IDirectoryStore, ArtifactKey, Func<Task<long>>> scenario, string? root = null)
@@ -90,7 +102,9 @@ async Task Sqlite(string name, SqliteSynchronousMode mode, Func<IDirectoryStore,
     }
 }
 
-// All writers run through each round together; ops/s counts every writer's operations, CPU is the whole process's.
+// All writers run free through each round (each as fast as it gets the lock); ops/s counts every
+// writer's operations, CPU is the whole process's. The second table says how evenly the lock was
+// shared: each operation's latency (lock wait included) and the slowest writer's share of the work.
 async Task Contended(string name, int writers)
 {
     if (!name.Contains(filter, StringComparison.OrdinalIgnoreCase))
@@ -98,21 +112,64 @@ async Task Contended(string name, int writers)
         return;
     }
 
+    Console.Error.WriteLine($"running: {name}");
     var directory = Path.Combine(Path.GetTempPath(), "agentcoherence-bench-" + Guid.NewGuid().ToString("N"));
     var stores = new List<SqliteDirectoryStore>();
     try
     {
         var options = new SqliteStoreOptions { Path = Path.Combine(directory, "bench.db"), Synchronous = SqliteSynchronousMode.Normal, BusyTimeout = TimeSpan.FromMinutes(1) };
-        var loops = new List<Func<Task<long>>>();
         for (var i = 0; i < writers; i++)
         {
             var store = new SqliteDirectoryStore(options);
             stores.Add(store);
             await store.RegisterAgentAsync(agent);
-            loops.Add(CommitCas(store, ArtifactKey.Of($"bench-{i}")));
         }
 
-        await Measure(name, async () => (await Task.WhenAll(loops.Select(loop => Task.Run(loop)))).Sum());
+        var versions = new long[writers];
+        var results = new List<(double PerSecond, double CpuMicros)>();
+        var latencies = new List<double>();
+        var shares = new List<double>();
+        var process = Process.GetCurrentProcess();
+        for (var round = -1; round < rounds; round++)
+        {
+            // Round -1 is the warm-up.
+            var length = round < 0 ? TimeSpan.FromSeconds(0.5) : duration;
+            var perWriter = new List<double>[writers];
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+            {
+                var mine = perWriter[w] = [];
+                var key = ArtifactKey.Of($"bench-{w}");
+                while (clock.Elapsed < length)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var result = await stores[w].CommitCasAsync(agent, key, payload, versions[w]);
+                    versions[w] = result.Succeeded ? result.Version : throw new InvalidOperationException(result.Refusal!.ToString());
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }
+
+                return (long)mine.Count;
+            })));
+            var elapsed = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            if (round < 0)
+            {
+                continue;
+            }
+
+            var ops = counts.Sum();
+            results.Add((ops / elapsed, (process.TotalProcessorTime - cpu).TotalMicroseconds / ops));
+            latencies.AddRange(perWriter.SelectMany(l => l));
+            shares.Add(counts.Min() / (ops / (double)writers));
+        }
+
+        var perSecond = results.Select(r => r.PerSecond).Order().ToList();
+        var cpuMicros = results.Select(r => r.CpuMicros).Order().ToList();
+        rows.Add(new Row(name, perSecond[perSecond.Count / 2], perSecond[^1], cpuMicros[cpuMicros.Count / 2]));
+        latencies.Sort();
+        fairness.Add(new Fairness(name, latencies[latencies.Count / 2] / 1000, latencies[(int)(latencies.Count * 0.99)] / 1000, latencies[^1] / 1000, shares.Min()));
     }
     finally
     {
@@ -290,3 +347,5 @@ static string SqliteVersion()
 }
 
 internal sealed record Row(string Scenario, double Median, double Best, double CpuMicros);
+
+internal sealed record Fairness(string Scenario, double P50, double P99, double Max, double SlowestShare);
