@@ -166,6 +166,9 @@ static async Task<int> Churn(SqliteDirectoryStore store, AgentId agent, Artifact
 static async Task<int> Contend(string path, int writers, ArtifactKey key, int threads)
 {
     // Before anything uses the pool. The minimum goes first: the maximum may not be set below it.
+    // On .NET 10 this caps the worker threads (as DOTNET_ThreadPool_ForceMaxWorkerThreads does): 32
+    // blocking work items ran at most 4 at a time under either cap, and 10 after 8 s without one, as
+    // the pool added threads for the starved queue.
     ThreadPool.GetMaxThreads(out _, out var completionPorts);
     if (!ThreadPool.SetMinThreads(1, 1) || !ThreadPool.SetMaxThreads(threads, completionPorts))
     {
