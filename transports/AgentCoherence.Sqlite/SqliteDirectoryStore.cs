@@ -304,10 +304,10 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
             List<ArtifactKey> keys = [];
             var page = await Run("ListRecords", cancellationToken, state =>
             {
-                keys = _tables.RecordKeysAfter(after, ListPageSize);
+                keys = Tables.RecordKeysAfter(after, ListPageSize);
                 foreach (var key in keys)
                 {
-                    _tables.LoadRecord(state, key);
+                    Tables.LoadRecord(state, key);
                 }
 
                 return state;
@@ -333,7 +333,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         var after = string.Empty;
         while (true)
         {
-            var page = await Run("ListAgents", cancellationToken, state => state, (_, _) => _tables.AgentsAfter(after, ListPageSize), write: false).ConfigureAwait(false);
+            var page = await Run("ListAgents", cancellationToken, state => state, (_, _) => Tables.AgentsAfter(after, ListPageSize), write: false).ConfigureAwait(false);
             foreach (var agent in page)
             {
                 yield return agent;
