@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README.md, "Run the tests"). Installs what the tests need when it
-# can, builds the solution, runs every test project, checks the TLA+ specs, and ends with one
-# "N passed, N failed" line.
+# can, builds the solution, packs every package and checks it (.ci/pack.sh), runs every test project,
+# checks the TLA+ specs, and ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +46,12 @@ dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1
 
 log=$(mktemp)
 status=0
+
+# Every package packs in Release, warning-free, with its README, repository URL and symbols.
+echo "== .ci/pack.sh"
+pack=passed
+bash .ci/pack.sh --no-restore || { status=1; pack=FAILED; }
+
 for proj in $(find tests -name '*.csproj' | sort); do
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
   echo "== $proj"
@@ -66,5 +72,6 @@ skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 [ "$failed" = 0 ] || status=1
 [ "$passed" -gt 0 ] || status=1
+[ "$pack" = passed ] || echo "pack: FAILED (.ci/pack.sh above says what is missing)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace AgentCoherence.Redis.Internal;
 
 /// <summary>
-/// The key layout (README.md, "Key layout"). An artifact's two keys share the hash tag
+/// The key layout (docs/redis-store.md, "Key layout"). An artifact's two keys share the hash tag
 /// <c>{storeKey}</c>; <see cref="ArtifactKey.StoreKey"/> escapes braces, so a name cannot form a tag
 /// of its own. Every key a script touches is built here and passed in its KEYS; no script builds a
 /// key name itself (Redis Cluster routes a script by its declared keys).
