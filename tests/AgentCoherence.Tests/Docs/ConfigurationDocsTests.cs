@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 
 namespace AgentCoherence.Tests.Docs;
 
-/// <summary>docs/configuration.md names every setting of every options class the packages ship.</summary>
+/// <summary>
+/// docs/configuration.md names every setting of every options class the packages ship, and lists none that
+/// does not exist.
+/// </summary>
 public sealed partial class ConfigurationDocsTests
 {
     // One type from each shipped library whose options the page documents (the MCP server is a tool, not a library;
@@ -48,6 +51,69 @@ public sealed partial class ConfigurationDocsTests
         var mentioned = CodeSpan().Matches(page).Any(m => Regex.IsMatch(m.Value, $@"(?<![A-Za-z]){Regex.Escape(name)}(?![A-Za-z])"));
 
         Assert.True(mentioned, $"docs/configuration.md does not name {setting} in a code span (`{name}`).");
+    }
+
+    [Fact]
+    public void Every_setting_the_page_lists_exists()
+    {
+        // The page's sections that list one options class each, by a phrase of their heading.
+        var sections = new (string Heading, Type Options)[]
+        {
+            ("Core: `AgentCoherence`", typeof(CoherenceOptions)),
+            ("Per agent: `AgentOptions`", typeof(AgentOptions)),
+            ("SQLite store", typeof(AgentCoherence.Sqlite.SqliteStoreOptions)),
+            ("Redis store", typeof(AgentCoherence.Redis.RedisStoreOptions)),
+            ("`Transport:Redis`", typeof(AgentCoherence.Redis.RedisBusOptions)),
+            ("`Transport:Nats`", typeof(AgentCoherence.Nats.NatsBusOptions)),
+            ("`Transport:Kafka`", typeof(AgentCoherence.Kafka.KafkaBusOptions)),
+            ("`Transport:MassTransit`", typeof(AgentCoherence.MassTransit.MassTransitBusOptions)),
+            ("CoherentVolume", typeof(AgentCoherence.Volume.VolumeOptions)),
+        };
+        var unknown = new List<string>();
+        Type? options = null;
+        foreach (var line in File.ReadAllLines(Path.Combine(DocsRepository.Root, "docs", "configuration.md")))
+        {
+            if (line.StartsWith('#'))
+            {
+                options = sections.FirstOrDefault(s => line.Contains(s.Heading, StringComparison.Ordinal)).Options;
+                continue;
+            }
+
+            if (options is null || !line.StartsWith("| `", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var firstCell = line.Split('|')[1];
+            foreach (Match span in CodeSpan().Matches(firstCell))
+            {
+                var path = span.Value.Trim('`');
+                if (Resolve(options, path) is null)
+                {
+                    unknown.Add($"{options.Name}: {path}");
+                }
+            }
+        }
+
+        Assert.True(unknown.Count == 0, "docs/configuration.md lists settings that do not exist:\n" + string.Join('\n', unknown));
+    }
+
+    // A setting's key, 'Cache:Strategy', as a property path.
+    private static PropertyInfo? Resolve(Type type, string path)
+    {
+        PropertyInfo? property = null;
+        foreach (var part in path.Split(':'))
+        {
+            property = type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance);
+            if (property is null)
+            {
+                return null;
+            }
+
+            type = property.PropertyType;
+        }
+
+        return property;
     }
 
     [GeneratedRegex("`[^`\n]+`")]
