@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's one test command (README.md, "Run the tests"). Installs what the tests need when it
+# The project's one test command (README.md, "The two commands"). Installs what the tests need when it
 # can, builds the solution, packs every package and checks it (.ci/pack.sh), runs every test project,
 # checks the TLA+ specs, and ends with one "N passed, N failed" line.
 set -uo pipefail
