@@ -61,7 +61,11 @@ started=$SECONDS
 # 1. The packages: this commit's, in a folder feed.
 if [ -z "$packages" ]; then
   echo "== fleet: packing (.ci/pack.sh)"
-  bash .ci/pack.sh --keep "$work/feed" >"$work/pack.log" 2>&1 || { cat "$work/pack.log" >&2; fail ".ci/pack.sh failed (above)"; }
+  if ! bash .ci/pack.sh --keep "$work/feed" >"$work/pack.log" 2>&1; then
+    cat "$work/pack.log" >&2
+    compgen -G "$work/feed/*.nupkg" >/dev/null || fail ".ci/pack.sh built no packages (above)"
+    echo "fleet: .ci/pack.sh found the problems above in the packages; the fleet check goes on with them" >&2
+  fi
   packages="$work/feed"
 fi
 core=$(find "$packages" -maxdepth 1 -name 'AgentCoherence.[0-9]*.nupkg' | head -1)
