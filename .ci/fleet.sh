@@ -89,9 +89,10 @@ grep -q "\"AgentCoherence/$version\"" "$work/app/FleetWorker.deps.json" \
   || fail "the built sample does not use the AgentCoherence $version package (FleetWorker.deps.json)"
 
 # 3. The servers, each on a random free loopback port (another port if that one is taken).
-# start_server NAME READY_LINE LOG COMMAND...: starts it in the background; sets server_pid.
+# start_server READY_LINE LOG COMMAND...: starts it in the background, waits until LOG has READY_LINE;
+# sets server_pid.
 start_server() {
-  local name=$1 ready=$2 log=$3; shift 3
+  local ready=$1 log=$2; shift 2
   "$@" >"$log.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
@@ -104,7 +105,9 @@ start_server() {
 }
 redis_dir="$work/redis"; mkdir -p "$redis_dir"
 start_redis() {
-  start_server redis "Ready to accept connections" "$redis_dir/redis.log" \
+  # A restart must not mistake the previous process's "ready" line for its own.
+  [ ! -f "$redis_dir/redis.log" ] || mv -f "$redis_dir/redis.log" "$redis_dir/redis.log.previous"
+  start_server "Ready to accept connections" "$redis_dir/redis.log" \
     redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --logfile redis.log \
       --appendonly yes --appendfsync always --save "" --daemonize no
 }
@@ -117,7 +120,7 @@ done
 redis_pid=$server_pid; pids+=("$redis_pid")
 for _ in 1 2 3 4 5; do
   nats_port=$((20000 + RANDOM % 40000))
-  start_server nats "Server is ready" "$work/nats.log" nats-server -a 127.0.0.1 -p "$nats_port" -l "$work/nats.log" && break
+  start_server "Server is ready" "$work/nats.log" nats-server -a 127.0.0.1 -p "$nats_port" -l "$work/nats.log" && break
   nats_port=""
 done
 [ -n "$nats_port" ] || { tail -5 "$work/nats.log" >&2; fail "nats-server did not start"; }
