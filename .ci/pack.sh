@@ -6,6 +6,7 @@
 # README's links resolve (no relative links, which nuget.org cannot follow; links into the
 # repository name files that exist).
 # Prints what is missing and exits 1 when anything is. Usage: .ci/pack.sh [--no-restore] [--keep DIR]
+# (--keep DIR: copies the packages to DIR once they are built, even when a check of them fails).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -126,6 +127,8 @@ for proj in "${projects[@]}"; do
   done < <(grep -o '\]([^)]*)' "$dir/README.md" | sed 's/^](\(.*\))$/\1/')
 done
 
-[ ${#problems[@]} -eq 0 ] || report
+# Kept even when a check above failed: the packages themselves were built, and later steps (the fleet
+# check) can still run on them; the exit code still says the packages are not fit to publish.
 [ -z "$keep" ] || { mkdir -p "$keep" && cp "$out"/*.nupkg "$out"/*.snupkg "$keep"/; }
+[ ${#problems[@]} -eq 0 ] || report
 echo "pack: ${#projects[@]} packages, each with README.md, repository $repo_url, a commit and SourceLink symbols"

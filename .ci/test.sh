@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's one test command (README.md, "Run the tests"). Installs what the tests need when it
+# The project's one test command (README.md, "The two commands"). Installs what the tests need when it
 # can, builds the solution, packs every package and checks it (.ci/pack.sh), runs every test project,
-# checks the TLA+ specs, and ends with one "N passed, N failed" line.
+# checks the TLA+ specs, runs the fleet sample from the packages (.ci/fleet.sh), and ends with one
+# "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,10 +48,13 @@ dotnet build AgentCoherence.sln -c Debug -nologo -v q || exit 1
 log=$(mktemp)
 status=0
 
-# Every package packs in Release, warning-free, with its README, repository URL and symbols.
+# Every package packs in Release, warning-free, with its README, repository URL and symbols. The
+# packages are kept for the fleet check at the end.
 echo "== .ci/pack.sh"
 pack=passed
-bash .ci/pack.sh --no-restore || { status=1; pack=FAILED; }
+feed=$(mktemp -d)
+trap 'rm -rf "$feed"' EXIT
+bash .ci/pack.sh --no-restore --keep "$feed" || { status=1; pack=FAILED; }
 
 for proj in $(find tests -name '*.csproj' | sort); do
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
@@ -66,6 +70,15 @@ if [ -x formal/check.sh ] || [ -f formal/check.sh ]; then
   bash formal/check.sh || status=1
 fi
 
+# The fleet sample built from those packages, two workers on redis-server and nats-server (docs/fleet.md).
+echo "== .ci/fleet.sh"
+fleet=passed
+if compgen -G "$feed/*.nupkg" >/dev/null; then
+  bash .ci/fleet.sh --packages "$feed" || { status=1; fleet=FAILED; }
+else
+  fleet="not run (no packages: dotnet pack failed)"; status=1
+fi
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
@@ -73,5 +86,6 @@ rm -f "$log"
 [ "$failed" = 0 ] || status=1
 [ "$passed" -gt 0 ] || status=1
 [ "$pack" = passed ] || echo "pack: FAILED (.ci/pack.sh above says what is missing)"
+[ "$fleet" = passed ] || echo "fleet: $fleet (.ci/fleet.sh above says why)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

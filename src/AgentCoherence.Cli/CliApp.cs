@@ -1,3 +1,4 @@
+using System.Reflection;
 using AgentCoherence.Cli.Commands;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -7,22 +8,44 @@ namespace AgentCoherence.Cli;
 /// <summary>The <c>coherence</c> command tree.</summary>
 internal static class CliApp
 {
-    public static CommandApp Create(IAnsiConsole? console = null)
+    /// <summary>
+    /// The version <c>coherence --version</c> prints: the CLI assembly's informational version, which the SDK's
+    /// SourceLink support ends with <c>+</c> and the commit the tool was built from.
+    /// </summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    /// <param name="console">Where commands write; the terminal when null.</param>
+    /// <param name="clock">The clock ages are measured against (<c>status</c>); the system clock when null.</param>
+    /// <param name="errors">Where commands write error messages; standard error when null.</param>
+    public static CommandApp Create(IAnsiConsole? console = null, TimeProvider? clock = null, TextWriter? errors = null)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("coherence");
+            config.SetApplicationVersion(Version);
             if (console is not null)
             {
                 config.ConfigureConsole(console);
             }
+
+            config.Settings.Registrar.RegisterInstance<TimeProvider>(clock ?? TimeProvider.System);
+            config.Settings.Registrar.RegisterInstance(new CliErrors(errors ?? Console.Error));
 
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("The story in 20 seconds: a silently lost edit, then the same edit refused, reacquired and kept; then N optimistic updaters.")
                 .WithExample("demo")
                 .WithExample("demo", "--updaters", "16", "--increments", "50")
                 .WithExample("demo", "--files");
+            config.AddCommand<StatusCommand>("status")
+                .WithDescription("Who holds what in a store: artifacts with versions, holders and grants, agents with their last heartbeat, recent reclaims. Read-only. Exit 0 ok, 1 store unreachable, 2 bad options.")
+                .WithExample("status", "--demo")
+                .WithExample("status", "--sqlite", "./coherence.db")
+                .WithExample("status", "--redis", "localhost:6379", "--key-prefix", "agentcoherence:")
+                .WithExample("status", "--redis", "localhost:6379", "--json");
             config.AddBranch("volume", volume =>
             {
                 volume.SetDescription("Inspect a CoherentVolume (files shared by agent processes).");

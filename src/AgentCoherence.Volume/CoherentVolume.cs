@@ -96,7 +96,9 @@ public sealed class CoherentVolume : IAsyncDisposable
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
     /// <exception cref="UnsupportedStoreException"><see cref="VolumeOptions.Store"/> cannot run effects inside its atomic steps (the Redis store).</exception>
-    public static ValueTask<CoherentVolume> OpenAsync(string root, string agentId, VolumeOptions? options = null, CancellationToken cancellationToken = default)
+    /// <exception cref="StoreBusyException">With the default store: another process held its file locked (creating or migrating it, say)
+    /// for the store's whole busy timeout (5 s). The wait holds no thread.</exception>
+    public static async ValueTask<CoherentVolume> OpenAsync(string root, string agentId, VolumeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         cancellationToken.ThrowIfCancellationRequested();
@@ -112,7 +114,8 @@ public sealed class CoherentVolume : IAsyncDisposable
         IAtomicEffectStore store;
         if (options.Store is null)
         {
-            owned = OpenDefaultStore(paths.StateDirectory);
+            // Waits (without a thread) while another process holds the file locked, e.g. creating or migrating it.
+            owned = await OpenDefaultStoreAsync(paths.StateDirectory, cancellationToken).ConfigureAwait(false);
             store = owned;
         }
         else
@@ -123,11 +126,15 @@ public sealed class CoherentVolume : IAsyncDisposable
 
         try
         {
-            return ValueTask.FromResult(new CoherentVolume(paths, id, options, store, owned));
+            return new CoherentVolume(paths, id, options, store, owned);
         }
         catch
         {
-            owned?.Dispose();
+            if (owned is not null)
+            {
+                await owned.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -501,7 +508,7 @@ public sealed class CoherentVolume : IAsyncDisposable
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private static SqliteDirectoryStore OpenDefaultStore(string stateDirectory)
+    private static ValueTask<SqliteDirectoryStore> OpenDefaultStoreAsync(string stateDirectory, CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -512,7 +519,7 @@ public sealed class CoherentVolume : IAsyncDisposable
             Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        return new SqliteDirectoryStore(new SqliteStoreOptions { Path = Path.Combine(stateDirectory, DatabaseFileName) });
+        return SqliteDirectoryStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(stateDirectory, DatabaseFileName) }, cancellationToken: cancellationToken);
     }
 
     private static TimeSpan Backoff(int attempt)

@@ -183,6 +183,41 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One step under the store's lock: the copies are taken when the method is called.</remarks>
+    public IAsyncEnumerable<DirectoryRecord> ListRecordsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        DirectoryRecord[] copies;
+        lock (_gate)
+        {
+            copies = new DirectoryRecord[_state.Records.Count];
+            var i = 0;
+            foreach (var record in _state.Records.Values)
+            {
+                var copy = record.Clone();
+                copy.Content = null;
+                copies[i++] = copy;
+            }
+        }
+
+        return copies.ToAsyncEnumerable();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One step under the store's lock: the heartbeats are copied when the method is called.</remarks>
+    public IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        AgentHeartbeat[] agents;
+        lock (_gate)
+        {
+            agents = _state.Heartbeats.Select(h => new AgentHeartbeat(h.Key, h.Value)).ToArray();
+        }
+
+        return agents.ToAsyncEnumerable();
+    }
+
+    /// <inheritdoc />
     public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(effect);

@@ -144,6 +144,17 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
         Assert.Contains("AgentCoherence:Transport:Nats:Url is not set", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_shipped_kind_whose_package_is_not_referenced_says_which_package_to_reference()
+    {
+        // This project references the NATS package only.
+        await using var provider = Build(("AgentCoherence:Transport:Kind", "Kafka"));
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
+
+        Assert.Contains("the package AgentCoherence.Kafka is not referenced", error.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Build(params (string Key, string Value)[] values)
     {
         var configuration = new ConfigurationBuilder()

@@ -36,13 +36,16 @@ public sealed class SqliteAtomicEffectTests : AtomicEffectStoreConformanceTests
         }));
         Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
 
-        var write = Task.Run(async () => await other.CommitCasAsync(B, Plan, Text("v2 by bob"), 1));
-        await Task.Delay(200);
-        Assert.False(write.IsCompleted);
+        // While the effect runs, the step holds the file's write lock: a store that does not wait is refused, nothing applied.
+        await using (var impatient = new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("coherence.db"), BusyTimeout = TimeSpan.Zero }, Time))
+        {
+            await Assert.ThrowsAsync<StoreBusyException>(async () => await impatient.CommitCasAsync(B, Plan, Text("v2 by bob"), 1));
+        }
+
         release.Set();
 
         await Assert.ThrowsAsync<AtomicEffectFailedException>(async () => await failing);
-        Assert.Equal(2, (await write).Ok());
+        Assert.Equal(2, (await other.CommitCasAsync(B, Plan, Text("v2 by bob"), 1)).Ok());
         Assert.Equal(ContentPayload.HashHex("v2 by bob"u8), (await Store.InspectAsync(Plan))!.ContentHash);
     }
 

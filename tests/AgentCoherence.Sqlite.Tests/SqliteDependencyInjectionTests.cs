@@ -21,7 +21,7 @@ public sealed class SqliteDependencyInjectionTests : IDisposable
         {
             ["AgentCoherence:Sqlite:Path"] = _directory.File("di.db"),
             ["AgentCoherence:Sqlite:BusyTimeout"] = "00:00:02",
-            ["AgentCoherence:Sqlite:MaxBusyRetries"] = "5",
+            ["AgentCoherence:Sqlite:BusyRetryDelay"] = "00:00:00.005",
             ["AgentCoherence:Sqlite:Synchronous"] = "Normal",
         }).Build();
         var services = new ServiceCollection();
@@ -30,11 +30,27 @@ public sealed class SqliteDependencyInjectionTests : IDisposable
 
         var options = provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(2), options.BusyTimeout);
-        Assert.Equal(5, options.MaxBusyRetries);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), options.BusyRetryDelay);
         Assert.Equal(SqliteSynchronousMode.Normal, options.Synchronous);
         var store = Assert.IsType<SqliteDirectoryStore>(provider.GetRequiredService<IDirectoryStore>());
         await store.RegisterAgentAsync(new AgentId("alice"));
         Assert.Equal(1, (await store.CommitCasAsync(new AgentId("alice"), ArtifactKey.Of("x"), StoreTestExtensions.Text("x"), 0)).Ok());
+    }
+
+    [Fact]
+    public void UseSqlite_refuses_the_retired_MaxBusyRetries_setting_at_start_up_naming_what_replaced_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentCoherence:Sqlite:Path"] = _directory.File("di.db"),
+            ["AgentCoherence:Sqlite:MaxBusyRetries"] = "5",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAgentCoherence().UseSqlite(configuration.GetSection(SqliteStoreOptions.SectionName));
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value);
+        Assert.Contains("AgentCoherence:Sqlite:MaxBusyRetries is no longer a setting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("BusyTimeout", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -160,6 +160,19 @@ public sealed class SqliteSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_database_is_refused_with_StoreUnavailableException_naming_it()
+    {
+        var path = _directory.File("notes.txt");
+        await File.WriteAllTextAsync(path, string.Concat(Enumerable.Repeat("these are plain notes, not a database\n", 200)));
+
+        var created = Assert.Throws<StoreUnavailableException>(() => new SqliteDirectoryStore(new SqliteStoreOptions { Path = path }));
+        Assert.Contains(path, created.Message, StringComparison.Ordinal);
+        Assert.IsType<SqliteException>(created.InnerException);
+        var opened = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await SqliteDirectoryStore.OpenAsync(new SqliteStoreOptions { Path = path }));
+        Assert.Equal("Open", opened.Operation);
+    }
+
+    [Fact]
     public async Task The_database_and_its_wal_and_shm_files_are_created_owner_only_in_an_owner_only_directory()
     {
         if (OperatingSystem.IsWindows())
@@ -186,8 +199,8 @@ public sealed class SqliteSchemaTests : IDisposable
     {
         var neither = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions()));
         Assert.Contains("exactly one of Path and ConnectionString", neither.Message, StringComparison.Ordinal);
-        var retries = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("x.db"), MaxBusyRetries = -1 }));
-        Assert.Contains("MaxBusyRetries", retries.Message, StringComparison.Ordinal);
+        var timeout = Assert.Throws<ArgumentException>(() => new SqliteDirectoryStore(new SqliteStoreOptions { Path = _directory.File("x.db"), BusyTimeout = TimeSpan.FromSeconds(-1) }));
+        Assert.Contains("BusyTimeout", timeout.Message, StringComparison.Ordinal);
     }
 
     internal static SqliteConnection OpenRaw(string path)

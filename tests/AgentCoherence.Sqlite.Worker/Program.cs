@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using AgentCoherence;
@@ -10,7 +11,15 @@ using AgentCoherence.Protocol;
 //   reclaim <db> <agent> <key> <timeoutMs>   sweeps with a heartbeat timeout of <timeoutMs> until <key> is reclaimed (prints RECLAIMED <agent> <trigger> <epoch>), then reads and CAS-commits (prints COMMITTED v<version>)
 //   churn <db> <agent> <key> <bytes>         commits ever-larger counters as <bytes>-byte blobs forever; prints V <version> after each commit
 //   cas <db> <agent> <storeKey> <expected> <op> <text>   one CommitCas with operation id <op>; prints CAS Ok v<version> signals <recipient:kind:v:e:issuer:key>... or CAS <reason>
+//   contend <db> <writers> <key> <threads>   caps the thread pool at <threads>, opens <writers> stores (one connection each) and prints OPEN <writers> pool <max threads>;
+//                                            on a line from stdin starts the writers, each making one CAS increment of <key>; prints WAITING <writers> once every
+//                                            writer's first call returned without completing, then PROBE from a work item queued after that, then DONE <versions, sorted>
 var command = args.Length > 0 ? args[0] : "";
+if (command == "contend")
+{
+    return await Contend(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), ArtifactKey.Of(args[3]), int.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
 var store = args.Length > 1 ? Open(args[1]) : null;
 try
 {
@@ -34,7 +43,7 @@ static SqliteDirectoryStore Open(string path) =>
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: increment|hold|reclaim|churn|cas <db> ...");
+    Console.Error.WriteLine("usage: increment|hold|reclaim|churn|cas|contend <db> ...");
     return 2;
 }
 
@@ -152,4 +161,87 @@ static async Task<int> Churn(SqliteDirectoryStore store, AgentId agent, Artifact
 
         Console.WriteLine($"V {result.Version}");
     }
+}
+
+static async Task<int> Contend(string path, int writers, ArtifactKey key, int threads)
+{
+    // Before anything uses the pool. The minimum goes first: the maximum may not be set below it.
+    // On .NET 10 this caps the worker threads (as DOTNET_ThreadPool_ForceMaxWorkerThreads does): 32
+    // blocking work items ran at most 4 at a time under either cap, and 10 after 8 s without one, as
+    // the pool added threads for the starved queue.
+    ThreadPool.GetMaxThreads(out _, out var completionPorts);
+    if (!ThreadPool.SetMinThreads(1, 1) || !ThreadPool.SetMaxThreads(threads, completionPorts))
+    {
+        Console.WriteLine("POOL refused");
+        return 1;
+    }
+
+    ThreadPool.GetMaxThreads(out var maxThreads, out _);
+
+    // Long enough that no writer gives up while the test holds the lock.
+    var options = new SqliteStoreOptions { Path = path, Synchronous = SqliteSynchronousMode.Normal, BusyTimeout = TimeSpan.FromMinutes(2) };
+    var stores = new List<(SqliteDirectoryStore Store, AgentId Agent)>();
+    for (var i = 1; i <= writers; i++)
+    {
+        var agent = new AgentId($"w{i}");
+        var opened = new SqliteDirectoryStore(options);
+        await opened.RegisterAgentAsync(agent);
+        stores.Add((opened, agent));
+    }
+
+    Console.WriteLine($"OPEN {writers} pool {maxThreads}");
+
+    // The test takes the database's write lock, then sends the line.
+    await Console.In.ReadLineAsync();
+    var pending = 0;
+    var allPending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var versions = new ConcurrentBag<long>();
+    var runs = stores.Select(s => Task.Run(async () =>
+    {
+        var first = true;
+        while (true)
+        {
+            var call = s.Store.ReadAsync(s.Agent, key);
+            if (first)
+            {
+                // Returned without completing while the lock is held: the writer waits, and its thread is free.
+                first = false;
+                if (!call.IsCompleted && Interlocked.Increment(ref pending) == writers)
+                {
+                    allPending.TrySetResult();
+                }
+            }
+
+            var read = await call;
+            var value = read.Refusal is null ? long.Parse(Encoding.UTF8.GetString(read.Content!), CultureInfo.InvariantCulture) : 0;
+            var result = await s.Store.CommitCasAsync(s.Agent, key, Text((value + 1).ToString(CultureInfo.InvariantCulture)), read.Version);
+            if (result.Succeeded)
+            {
+                versions.Add(result.Version);
+                return;
+            }
+
+            if (!result.Refusal!.IsRetryable)
+            {
+                throw new InvalidOperationException($"{s.Agent}: {result.Refusal}");
+            }
+        }
+    })).ToArray();
+
+    await allPending.Task;
+    Console.WriteLine($"WAITING {writers}");
+
+    // Other work still gets a pool thread while every writer waits for the lock.
+    var probe = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+    ThreadPool.UnsafeQueueUserWorkItem(_ => probe.TrySetResult(Thread.CurrentThread.IsThreadPoolThread), null);
+    Console.WriteLine(await probe.Task ? "PROBE ran on a pool thread" : "PROBE ran off the pool");
+
+    await Task.WhenAll(runs);
+    Console.WriteLine("DONE " + string.Join(' ', versions.Order()));
+    foreach (var (opened, _) in stores)
+    {
+        await opened.DisposeAsync();
+    }
+
+    return 0;
 }

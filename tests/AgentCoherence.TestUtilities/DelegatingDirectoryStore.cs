@@ -40,6 +40,10 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicE
 
     public virtual ValueTask ConnectAsync(CancellationToken cancellationToken = default) => Inner.ConnectAsync(cancellationToken);
 
+    public virtual IAsyncEnumerable<DirectoryRecord> ListRecordsAsync(CancellationToken cancellationToken = default) => Inner.ListRecordsAsync(cancellationToken);
+
+    public virtual IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync(CancellationToken cancellationToken = default) => Inner.ListAgentsAsync(cancellationToken);
+
     public virtual ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken);
 
     public virtual ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 using AgentCoherence.Protocol;
 
@@ -442,12 +443,230 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
         return result.IsNull ? null : Replies.Record(key, (RedisResult[])result!);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Finds the records with cursor-bounded <c>SCAN</c> calls (<c>MATCH</c> on this store's record keys,
+    /// <c>COUNT</c> 256) on every primary, never <c>KEYS</c>, so no call holds the server for long. Each page of keys
+    /// is then read with one <c>MULTI</c>/<c>EXEC</c> per record (its metadata and its holder entries, no content),
+    /// pipelined. <c>SCAN</c> may return a key twice; the listing drops repeats. No Lua runs.
+    /// </remarks>
+    public IAsyncEnumerable<DirectoryRecord> ListRecordsAsync(CancellationToken cancellationToken = default) =>
+        Guarded("ListRecords", ListRecordsCoreAsync(cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Cursor-bounded <c>HSCAN</c> calls over the agents hash (<c>COUNT</c> 256); repeats are dropped.</remarks>
+    public IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync(CancellationToken cancellationToken = default) =>
+        Guarded("ListAgents", ListAgentsCoreAsync(cancellationToken), cancellationToken);
+
     /// <summary>Disposes the connection when the store created it (<see cref="ConnectAsync(RedisStoreOptions, TimeProvider?)"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Listings: the COUNT of each SCAN/HSCAN call, and how many records are read in one pipelined batch.
+    private const int ListPageSize = 256;
+
+    // A record's fields except its content ('c'): a listing moves no content.
+    private static readonly RedisValue[] ListedRecordFields = ["v", "t", "e", "h", "s", "w", "at"];
+
+    private async IAsyncEnumerable<DirectoryRecord> ListRecordsCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pattern = GlobEscape(_keys.Prefix) + "{*}:rec";
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var page = new List<ArtifactKey>(ListPageSize);
+        foreach (var server in Primaries())
+        {
+            await foreach (var found in server.KeysAsync(_database.Database, pattern, ListPageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (RecordKeyOf(found) is not { } key || !seen.Add(key.StoreKey))
+                {
+                    continue;
+                }
+
+                page.Add(key);
+                if (page.Count == ListPageSize)
+                {
+                    foreach (var record in await ReadRecordsAsync(page).ConfigureAwait(false))
+                    {
+                        yield return record;
+                    }
+
+                    page.Clear();
+                }
+            }
+        }
+
+        foreach (var record in await ReadRecordsAsync(page).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
+
+    private async IAsyncEnumerable<AgentHeartbeat> ListAgentsCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var entry in _database.HashScanAsync(_keys.Agents, pageSize: ListPageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var agent = (string)entry.Name!;
+            if (seen.Add(agent))
+            {
+                yield return new AgentHeartbeat(new AgentId(agent), Replies.FromTicks((string)entry.Value!));
+            }
+        }
+    }
+
+    // Each record in one MULTI/EXEC (a consistent copy of its two hashes), the page's transactions pipelined.
+    // A record deleted since SCAN found its key (only a test flushing keys does that) is left out.
+    private async Task<List<DirectoryRecord>> ReadRecordsAsync(List<ArtifactKey> keys)
+    {
+        var reads = new (ArtifactKey Key, Task<RedisValue[]> Fields, Task<HashEntry[]> Holders, Task<bool> Done)[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var transaction = _database.CreateTransaction();
+            var fields = transaction.HashGetAsync(_keys.Record(keys[i]), ListedRecordFields);
+            var holders = transaction.HashGetAllAsync(_keys.Holders(keys[i]));
+            reads[i] = (keys[i], fields, holders, transaction.ExecuteAsync());
+        }
+
+        try
+        {
+            await Task.WhenAll(reads.Select(r => r.Done)).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The queued commands fail with their transaction; observe them so none goes unobserved.
+            foreach (var read in reads)
+            {
+                _ = read.Fields.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                _ = read.Holders.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            throw;
+        }
+
+        var records = new List<DirectoryRecord>(keys.Count);
+        foreach (var (key, fields, holders, _) in reads)
+        {
+            var values = await fields.ConfigureAwait(false);
+            if (values[0].IsNull)
+            {
+                continue;
+            }
+
+            // As HGETALL would return them: name, value, for the fields the hash has.
+            var flat = new List<RedisResult>(2 * ListedRecordFields.Length);
+            for (var f = 0; f < ListedRecordFields.Length; f++)
+            {
+                if (!values[f].IsNull)
+                {
+                    flat.Add(RedisResult.Create(ListedRecordFields[f]));
+                    flat.Add(RedisResult.Create(values[f]));
+                }
+            }
+
+            var entries = await holders.ConfigureAwait(false);
+            var holderFields = new RedisResult[2 * entries.Length];
+            for (var h = 0; h < entries.Length; h++)
+            {
+                holderFields[2 * h] = RedisResult.Create(entries[h].Name);
+                holderFields[(2 * h) + 1] = RedisResult.Create(entries[h].Value);
+            }
+
+            records.Add(Replies.Record(key, [RedisResult.Create(flat.ToArray()), RedisResult.Create(holderFields)]));
+        }
+
+        return records;
+    }
+
+    // The primaries to SCAN (on Cluster, every shard; the store's keys are in one slot when the prefix holds a tag).
+    private IServer[] Primaries()
+    {
+        var primaries = _connection.GetServers().Where(server => !server.IsReplica).ToArray();
+        return primaries.Length > 0
+            ? primaries
+            : throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No primary Redis server is known to the connection.");
+    }
+
+    // The artifact of one of this store's record keys ('<prefix>{<store key>}:rec'); null for any other key.
+    private ArtifactKey? RecordKeyOf(RedisKey found)
+    {
+        const string Suffix = "}:rec";
+        var text = (string?)found;
+        var start = _keys.Prefix.Length + 1;
+        if (text is null || text.Length <= start + Suffix.Length
+            || !text.StartsWith(_keys.Prefix, StringComparison.Ordinal) || text[start - 1] != '{'
+            || !text.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // A store key escapes braces, so braces inside mean a key of another prefix that happens to match.
+        var storeKey = text[start..^Suffix.Length];
+        if (storeKey.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ArtifactKey.FromStoreKey(storeKey);
+        }
+        catch (CoherenceArgumentException)
+        {
+            return null;
+        }
+    }
+
+    // The text as a literal in a SCAN MATCH pattern.
+    private static string GlobEscape(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length + 4);
+        foreach (var c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+
+    // An enumeration whose failures are the store's own: StoreUnavailableException naming the endpoints.
+    private async IAsyncEnumerable<T> Guarded<T>(string name, IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var items = source.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                T item;
+                try
+                {
+                    if (!await items.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    item = items.Current;
+                }
+                catch (Exception ex) when (IsStoreFailure(ex))
+                {
+                    throw Unavailable(name, null, ex);
+                }
+
+                yield return item;
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using AgentCoherence.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 using AgentCoherence.Protocol;
 
 namespace AgentCoherence.Sqlite;
@@ -17,13 +17,21 @@ namespace AgentCoherence.Sqlite;
 /// same operation id gets the recorded result from any instance on the file, since the log is in it.
 /// </summary>
 /// <remarks>
-/// The file is opened in WAL mode with a busy timeout; an operation that finds the write lock taken
-/// waits up to <see cref="SqliteStoreOptions.BusyTimeout"/>, retries up to
-/// <see cref="SqliteStoreOptions.MaxBusyRetries"/> times, then throws <see cref="StoreBusyException"/>
-/// with nothing changed. One instance serializes its own callers (one connection); several instances,
-/// in one process or many, coordinate through the file. A side effect (<see cref="IAtomicEffectStore"/>) runs
-/// inside the transaction after the changes are written and before <c>COMMIT</c>; if it throws, the
-/// transaction rolls back.
+/// <para>Waiting for the write lock holds no thread. SQLite answers a locked database at once (its busy
+/// timeout is zero); the operation then awaits a jittered, doubling back-off (from
+/// <see cref="SqliteStoreOptions.BusyRetryDelay"/>) on the store's <see cref="TimeProvider"/> and tries
+/// again, and the stores of one process writing the same file queue for it asynchronously, in order.
+/// An operation that has waited <see cref="SqliteStoreOptions.BusyTimeout"/> in all throws
+/// <see cref="StoreBusyException"/> with nothing changed. The statements themselves run synchronously
+/// (SQLite has no asynchronous I/O); a commit with <see cref="SqliteSynchronousMode.Full"/> waits for
+/// its fsync.</para>
+/// <para>One instance serializes its own callers (one connection); several instances, in one process or
+/// many, coordinate through the file. A side effect (<see cref="IAtomicEffectStore"/>) runs inside the
+/// transaction after the changes are written and before <c>COMMIT</c>; if it throws, the transaction
+/// rolls back.</para>
+/// <para>Open it with <see cref="OpenAsync"/>, which waits (asynchronously) for a database another
+/// connection has locked. The constructor never waits: it tries each opening step once, and leaves
+/// any that found the database locked to the first operation.</para>
 /// </remarks>
 public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsyncDisposable
 {
@@ -32,21 +40,25 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly CoherenceRules _rules = CoherenceRules.Default;
-    private readonly SqliteConnection _connection;
-    private readonly DirectoryTables _tables;
-    private readonly RawStatement _beginWrite;
-    private readonly RawStatement _beginRead;
-    private readonly RawStatement _commit;
-    private readonly RawStatement _rollback;
+    private readonly StoreConnection _db;
+    private readonly WriteQueue _queue;
+    private readonly CancellationTokenSource _closing = new();
+    private volatile bool _disposeRequested;
     private bool _disposed;
 
-    /// <summary>Opens (creating and migrating when needed) the database the options name.</summary>
+    /// <summary>
+    /// Creates the store on the database the options name, creating the file when needed, without
+    /// waiting: each opening step (WAL mode, creating or migrating the schema) is tried once, and one
+    /// that finds the database locked by another connection is finished by the first operation, which
+    /// waits for it like for any write. <see cref="OpenAsync"/> finishes opening before it returns.
+    /// </summary>
     /// <param name="options">Where the database is and how to wait for it.</param>
-    /// <param name="timeProvider">The clock for grant, commit and heartbeat times; <see cref="TimeProvider.System"/> when null.
-    /// Processes sharing one file must share one clock (the host's), so leave it null outside tests.</param>
+    /// <param name="timeProvider">The clock for grant, commit and heartbeat times, and for the back-off while the database is busy;
+    /// <see cref="TimeProvider.System"/> when null. Processes sharing one file must share one clock (the host's), so leave it null
+    /// outside tests. Under a fake clock a busy operation waits until the clock is advanced.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    /// <exception cref="StoreBusyException">The database stayed locked through every attempt to open it.</exception>
-    /// <exception cref="InvalidOperationException">The database was written by a newer release.</exception>
+    /// <exception cref="StoreUnavailableException">SQLite could not open the file.</exception>
+    /// <exception cref="InvalidOperationException">The database was written by a newer release, or SQLite refused WAL mode.</exception>
     public SqliteDirectoryStore(SqliteStoreOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +72,8 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         var builder = options.ConnectionString is { } connectionString
             ? new SqliteConnectionStringBuilder(connectionString)
             : new SqliteConnectionStringBuilder { DataSource = options.Path };
-        if (DatabaseFile.IsPlainFile(builder))
+        var plainFile = DatabaseFile.IsPlainFile(builder);
+        if (plainFile)
         {
             builder.DataSource = DatabaseFile.Prepare(builder.DataSource);
         }
@@ -68,54 +81,67 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         // The store keeps one connection for its lifetime; a pool would only keep the file open after Dispose.
         builder.Pooling = false;
 
-        // Microsoft.Data.Sqlite retries busy statements itself until this many seconds pass; the
-        // write lock is taken by BEGIN IMMEDIATE outside that loop, so this only bounds rare cases
-        // such as WAL recovery after a crash.
-        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        // Microsoft.Data.Sqlite retries a busy statement itself, sleeping on the thread, until this many
+        // seconds pass. Every statement that can meet a lock is stepped directly (see RawStatement), so
+        // this is only a backstop; one second is the shortest there is (zero would mean no limit).
+        builder.DefaultTimeout = 1;
         DataSource = builder.DataSource;
-        _connection = new SqliteConnection(builder.ToString());
+        _db = new StoreConnection(builder.ToString(), DataSource, options.Synchronous);
+        _queue = WriteQueue.Join(plainFile ? DataSource : null);
         try
         {
-            _connection.Open();
-            Check(Exec($"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}"));
-            RetryWhileBusy("Open", () =>
+            // Opening may migrate, which writes: it takes this process's turn on the file like a write,
+            // but only if the turn is free now.
+            if (_queue.TryEnter())
             {
-                using var command = _connection.CreateCommand();
-                command.CommandText = "PRAGMA journal_mode = WAL";
-                var mode = command.ExecuteScalar() as string;
-                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new InvalidOperationException($"SQLite refused WAL mode for '{DataSource}' (journal mode is '{mode}').");
-                }
-            });
-            Check(Exec($"PRAGMA synchronous = {(options.Synchronous == SqliteSynchronousMode.Normal ? "NORMAL" : "FULL")}"));
-            Check(Exec("PRAGMA foreign_keys = ON"));
-            RetryWhileBusy("Migrate", () =>
-            {
-                Check(Exec("BEGIN IMMEDIATE"));
                 try
                 {
-                    SqliteSchema.Migrate(_connection);
-                    Check(Exec("COMMIT"));
+                    _db.TryOpen(out _);
                 }
-                catch
+                finally
                 {
-                    RollbackIfOpen();
-                    throw;
+                    _queue.Exit();
                 }
-            });
-            _tables = new DirectoryTables(_connection);
-            _beginWrite = new RawStatement(_connection, "BEGIN IMMEDIATE");
-            _beginRead = new RawStatement(_connection, "BEGIN");
-            _commit = new RawStatement(_connection, "COMMIT");
-            _rollback = new RawStatement(_connection, "ROLLBACK");
+            }
         }
         catch
         {
-            _connection.Dispose();
+            _db.Dispose();
+            _queue.Leave();
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens the store on the database the options name (creating and migrating it when needed), waiting
+    /// without a thread while another connection holds the database locked, up to
+    /// <see cref="SqliteStoreOptions.BusyTimeout"/>.
+    /// </summary>
+    /// <param name="options">Where the database is and how to wait for it.</param>
+    /// <param name="timeProvider">As for the constructor: <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The open store; dispose it.</returns>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="StoreBusyException">The database stayed locked through <see cref="SqliteStoreOptions.BusyTimeout"/>.</exception>
+    /// <exception cref="StoreUnavailableException">SQLite could not open the file.</exception>
+    /// <exception cref="InvalidOperationException">The database was written by a newer release, or SQLite refused WAL mode.</exception>
+    public static async ValueTask<SqliteDirectoryStore> OpenAsync(SqliteStoreOptions options, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        var store = new SqliteDirectoryStore(options, timeProvider);
+        try
+        {
+            await store.Run<bool>("Open", cancellationToken, load: null, step: null).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // How many records or agents one read transaction of a listing reads.
+    private const int ListPageSize = 256;
 
     /// <summary>The database file (full path), or the data source as given for memory and URI databases.</summary>
     public string DataSource { get; }
@@ -124,7 +150,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
     public async ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) =>
         await Run("Register", cancellationToken, state =>
         {
-            _tables.LoadAgent(state, agent);
+            Tables.LoadAgent(state, agent);
             return state;
         }, (state, now) =>
         {
@@ -136,7 +162,7 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
     public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) =>
         Run("Heartbeat", cancellationToken, state =>
         {
-            _tables.LoadAgent(state, agent);
+            Tables.LoadAgent(state, agent);
             return state;
         }, (state, now) => _rules.Heartbeat(state.State, agent, now));
 
@@ -146,8 +172,8 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         ArgumentNullException.ThrowIfNull(key);
         return Run("Read", cancellationToken, state =>
         {
-            _tables.LoadAgent(state, agent);
-            _tables.LoadRecord(state, key, DirectoryTables.Content.UnlessKnown, knownVersion);
+            Tables.LoadAgent(state, agent);
+            Tables.LoadRecord(state, key, DirectoryTables.Content.UnlessKnown, knownVersion);
             return state;
         }, (state, _) => _rules.Read(state.State, agent, key, knownVersion));
     }
@@ -185,11 +211,11 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         CoherenceRules.CheckBatch(members);
         return Run("CommitAll", cancellationToken, state =>
         {
-            _tables.LoadOperation(state, agent, operation);
-            _tables.LoadAgent(state, agent);
+            Tables.LoadOperation(state, agent, operation);
+            Tables.LoadAgent(state, agent);
             foreach (var member in members)
             {
-                _tables.LoadRecord(state, member.Key);
+                Tables.LoadRecord(state, member.Key);
             }
 
             return state;
@@ -216,10 +242,10 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
     public ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) =>
         Run("Forget", cancellationToken, state =>
         {
-            _tables.LoadAgent(state, agent);
-            foreach (var key in _tables.KeysOf(agent))
+            Tables.LoadAgent(state, agent);
+            foreach (var key in Tables.KeysOf(agent))
             {
-                _tables.LoadRecord(state, key);
+                Tables.LoadRecord(state, key);
             }
 
             return state;
@@ -237,16 +263,16 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         return Run("Sweep", cancellationToken, state =>
         {
             now = _time.GetUtcNow();
-            foreach (var key in _tables.SweepCandidates(policy, now))
+            foreach (var key in Tables.SweepCandidates(policy, now))
             {
-                _tables.LoadRecord(state, key);
+                Tables.LoadRecord(state, key);
             }
 
             foreach (var record in state.State.Records.Values)
             {
                 foreach (var agent in record.Holders.Keys)
                 {
-                    _tables.LoadAgent(state, agent);
+                    Tables.LoadAgent(state, agent);
                 }
             }
 
@@ -260,9 +286,66 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         ArgumentNullException.ThrowIfNull(key);
         return Run("Inspect", cancellationToken, state =>
         {
-            _tables.LoadRecord(state, key, DirectoryTables.Content.All);
+            Tables.LoadRecord(state, key, DirectoryTables.Content.All);
             return state;
         }, (state, _) => state.State.Records.GetValueOrDefault(key), write: false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// In pages of 256 records in store key order, each page one read transaction, which in
+    /// WAL mode never blocks a writer.
+    /// </remarks>
+    public async IAsyncEnumerable<DirectoryRecord> ListRecordsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            List<ArtifactKey> keys = [];
+            var page = await Run("ListRecords", cancellationToken, state =>
+            {
+                keys = Tables.RecordKeysAfter(after, ListPageSize);
+                foreach (var key in keys)
+                {
+                    Tables.LoadRecord(state, key);
+                }
+
+                return state;
+            }, (state, _) => keys.Select(key => state.State.Records[key]).ToList(), write: false).ConfigureAwait(false);
+            foreach (var record in page)
+            {
+                yield return record;
+            }
+
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Key.StoreKey;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>In pages of 256 agents in id order, each page one read transaction.</remarks>
+    public async IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            var page = await Run("ListAgents", cancellationToken, state => state, (_, _) => Tables.AgentsAfter(after, ListPageSize), write: false).ConfigureAwait(false);
+            foreach (var agent in page)
+            {
+                yield return agent;
+            }
+
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Agent.Value;
+        }
     }
 
     /// <inheritdoc />
@@ -314,11 +397,11 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         var replay = false;
         return Run("CommitAll", cancellationToken, state =>
         {
-            _tables.LoadOperation(state, agent, operation);
-            _tables.LoadAgent(state, agent);
+            Tables.LoadOperation(state, agent, operation);
+            Tables.LoadAgent(state, agent);
             foreach (var member in members)
             {
-                _tables.LoadRecord(state, member.Key);
+                Tables.LoadRecord(state, member.Key);
             }
 
             return state;
@@ -343,28 +426,29 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         ArgumentNullException.ThrowIfNull(effect);
         return Run("Inspect", cancellationToken, state =>
         {
-            _tables.LoadRecord(state, key, DirectoryTables.Content.All);
+            Tables.LoadRecord(state, key, DirectoryTables.Content.All);
             return state;
         }, (state, _) => AtomicEffectFailedException.Run("Inspect", key, effect, state.State.Records.GetValueOrDefault(key)?.Clone()));
     }
 
-    /// <summary>Closes the connection. Operations in flight finish first.</summary>
+    /// <summary>
+    /// Closes the connection without waiting: at once when no operation is running, otherwise as soon as
+    /// the one running its statements finishes. An operation waiting for the write lock, and those that
+    /// had not started, fail with <see cref="ObjectDisposedException"/>, nothing changed.
+    /// </summary>
     public void Dispose()
     {
-        _gate.Wait();
-        try
-        {
-            CloseOnce();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        RequestClose();
+        CloseIfIdle();
     }
 
-    /// <summary>Closes the connection. Operations in flight finish first.</summary>
+    /// <summary>
+    /// Closes the connection once the operation running its statements (if any) finishes. An operation
+    /// waiting for the write lock, and those that had not started, fail with <see cref="ObjectDisposedException"/>, nothing changed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        RequestClose();
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -376,6 +460,18 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         }
     }
 
+    private void RequestClose()
+    {
+        if (_disposeRequested)
+        {
+            return;
+        }
+
+        _disposeRequested = true;
+        _closing.Cancel();
+    }
+
+    // Only ever under the gate.
     private void CloseOnce()
     {
         if (_disposed)
@@ -384,21 +480,37 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         }
 
         _disposed = true;
-        _beginWrite.Dispose();
-        _beginRead.Dispose();
-        _commit.Dispose();
-        _rollback.Dispose();
-        _tables.Dispose();
-        _connection.Dispose();
+        _db.Dispose();
+        _queue.Leave();
+        _closing.Dispose();
+    }
+
+    // Whoever takes the gate after disposal was requested closes: Dispose when no operation runs, else
+    // the operation on its way out (it checks after releasing, so one of the two always sees the other).
+    private void CloseIfIdle()
+    {
+        if (_disposeRequested && _gate.Wait(0))
+        {
+            try
+            {
+                CloseOnce();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
     }
 
     private LoadedState LoadOne(LoadedState state, AgentId agent, ArtifactKey key, OperationId operation)
     {
-        _tables.LoadOperation(state, agent, operation);
-        _tables.LoadAgent(state, agent);
-        _tables.LoadRecord(state, key);
+        Tables.LoadOperation(state, agent, operation);
+        Tables.LoadAgent(state, agent);
+        Tables.LoadRecord(state, key);
         return state;
     }
+
+    private DirectoryTables Tables => _db.Tables;
 
     // A write the agent had applied before (a retry with the same id): the rules return the recorded
     // result and the effect, which ran in the original step, must not run again.
@@ -406,130 +518,123 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
         state.State.Operations.Find(agent, operation) is not null;
 
     /// <summary>
-    /// One operation: one transaction (write: BEGIN IMMEDIATE; else a read snapshot), load, apply the
-    /// rules, save what changed, run the caller's <paramref name="effect"/> (if any), commit. A busy
-    /// database rolls the attempt back and tries again, up to the configured bound; an effect that
-    /// throws rolls it back for good.
+    /// One operation: finish opening if the constructor could not; then one transaction (write: BEGIN
+    /// IMMEDIATE, after this process's earlier writers on the file; else a read snapshot), load, apply
+    /// the rules, save what changed, run the caller's <paramref name="effect"/> (if any), commit. A busy
+    /// database rolls the attempt back and tries again after a back-off (<see cref="BusyWait"/>), up to
+    /// the configured bound; an effect that throws rolls it back for good. With no
+    /// <paramref name="step"/> it only opens.
     /// </summary>
-    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, bool write = true, Action<T>? effect = null)
+    private async ValueTask<T> Run<T>(string operation, CancellationToken cancellationToken, Func<LoadedState, LoadedState>? load, Func<LoadedState, DateTimeOffset, T>? step, bool write = true, Action<T>? effect = null)
     {
+        // Refused at once after Dispose, rather than after the operation in flight.
+        ObjectDisposedException.ThrowIf(_disposeRequested, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        BusyWait? wait = null;
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var started = Stopwatch.GetTimestamp();
-            for (var attempt = 1; ; attempt++)
+            ObjectDisposedException.ThrowIf(_disposed || _disposeRequested, this);
+            var started = _time.GetTimestamp();
+            Exception? busy;
+
+            // Writes take this process's turn on the file first, and so does opening, which may migrate.
+            var queued = false;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                SqliteException? busy;
-                var rc = (write ? _beginWrite : _beginRead).Run();
-                if (IsBusy(rc))
+                if (write || !_db.IsReady)
                 {
-                    busy = null;
-                }
-                else
-                {
-                    Check(rc);
-                    try
+                    if (!_queue.TryEnter())
                     {
-                        var state = load(new LoadedState());
-                        _signals.Clear();
-                        var result = step(state, _time.GetUtcNow());
-                        if (write)
-                        {
-                            AssertInvariants(state);
-                            _tables.Save(state);
-                        }
+                        wait = new BusyWait(_time, _options, DataSource, operation, started, cancellationToken, _closing.Token);
+                        await wait.EnterAsync(_queue).ConfigureAwait(false);
+                    }
 
-                        // Last before COMMIT, so no failure of ours can follow it; a failed COMMIT after it
-                        // is the caller's crash case (the effect happened, the step did not).
-                        effect?.Invoke(result);
-                        Check(_commit.Run());
-                        return result;
-                    }
-                    catch (SqliteException ex) when (IsBusy(ex.SqliteErrorCode))
-                    {
-                        RollbackIfOpen();
-                        busy = ex;
-                    }
-                    catch
-                    {
-                        RollbackIfOpen();
-                        throw;
-                    }
+                    queued = true;
                 }
 
-                if (attempt > _options.MaxBusyRetries)
+                while (!_db.TryOpen(out busy))
                 {
-                    throw new StoreBusyException(DataSource, operation, attempt, Stopwatch.GetElapsedTime(started), busy);
+                    wait ??= new BusyWait(_time, _options, DataSource, operation, started, cancellationToken, _closing.Token);
+                    await wait.AfterBusyAsync(busy).ConfigureAwait(false);
                 }
 
-                await Task.Delay(BackOff(attempt), cancellationToken).ConfigureAwait(false);
+                if (step is null)
+                {
+                    return default!;
+                }
+
+                if (queued && !write)
+                {
+                    _queue.Exit();
+                    queued = false;
+                }
+
+                T result;
+                while (!TryStep(write, load!, step, effect, out result, out busy))
+                {
+                    wait ??= new BusyWait(_time, _options, DataSource, operation, started, cancellationToken, _closing.Token);
+                    await wait.AfterBusyAsync(busy).ConfigureAwait(false);
+                }
+
+                return result;
+            }
+            finally
+            {
+                if (queued)
+                {
+                    _queue.Exit();
+                }
             }
         }
         finally
         {
+            wait?.Dispose();
             _gate.Release();
+            CloseIfIdle();
         }
     }
 
-    private void RetryWhileBusy(string operation, Action action)
+    /// <summary>One attempt, without waiting: false (with nothing changed) when the database was busy.</summary>
+    private bool TryStep<T>(bool write, Func<LoadedState, LoadedState> load, Func<LoadedState, DateTimeOffset, T> step, Action<T>? effect, out T result, out Exception? busy)
     {
-        var started = Stopwatch.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        result = default!;
+        busy = null;
+        var rc = write ? _db.BeginWrite() : _db.BeginRead();
+        if (StoreConnection.IsBusy(rc))
         {
-            try
-            {
-                action();
-                return;
-            }
-            catch (SqliteException ex) when (IsBusy(ex.SqliteErrorCode))
-            {
-                if (attempt > _options.MaxBusyRetries)
-                {
-                    throw new StoreBusyException(DataSource, operation, attempt, Stopwatch.GetElapsedTime(started), ex);
-                }
-
-                Thread.Sleep(BackOff(attempt));
-            }
+            return false;
         }
-    }
 
-    // Real time, not the store's TimeProvider: the wait is for another process, which a test clock does not move.
-    private TimeSpan BackOff(int attempt)
-    {
-        var cap = _options.BusyRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 10));
-        return TimeSpan.FromMilliseconds((cap / 2) + (Random.Shared.NextDouble() * cap / 2));
-    }
-
-    // Straight to SQLite, for the same reason as RawStatement: its busy handler is the only wait.
-    private int Exec(string sql) => raw.sqlite3_exec(_connection.Handle, sql);
-
-    private void Check(int rc)
-    {
-        if (rc != raw.SQLITE_OK)
+        _db.Check(rc);
+        try
         {
-            SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
-        }
-    }
+            var state = load(new LoadedState());
+            _signals.Clear();
+            result = step(state, _time.GetUtcNow());
+            if (write)
+            {
+                AssertInvariants(state);
+                Tables.Save(state);
+            }
 
-    private void RollbackIfOpen()
-    {
-        if (raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+            // Last before COMMIT, so no failure of ours can follow it; a failed COMMIT after it
+            // is the caller's crash case (the effect happened, the step did not).
+            effect?.Invoke(result);
+            _db.Commit();
+            return true;
+        }
+        catch (SqliteException ex) when (StoreConnection.IsBusy(ex.SqliteErrorCode))
         {
-            // The statements prepared before it (during Open) are not there yet when migrating.
-            if (_rollback is not null)
-            {
-                _rollback.Run();
-            }
-            else
-            {
-                Exec("ROLLBACK");
-            }
+            _db.RollbackIfOpen();
+            busy = ex;
+            return false;
+        }
+        catch
+        {
+            _db.RollbackIfOpen();
+            throw;
         }
     }
-
-    private static bool IsBusy(int rc) => (rc & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED;
 
     [Conditional("COHERENCE_INVARIANTS")]
     private static void AssertInvariants(LoadedState state)

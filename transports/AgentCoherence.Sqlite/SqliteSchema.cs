@@ -118,8 +118,7 @@ internal static class SqliteSchema
         var from = ReadVersion(connection);
         if (from > CurrentVersion)
         {
-            throw new InvalidOperationException(
-                $"The database has schema version {from}, newer than this release's {CurrentVersion}: it was written by a newer AgentCoherence.Sqlite. Upgrade the package; it is never downgraded.");
+            throw NewerThanThisRelease(from);
         }
 
         using var command = connection.CreateCommand();
@@ -144,4 +143,8 @@ internal static class SqliteSchema
 
         return from;
     }
+
+    /// <summary>The refusal of a database written by a newer release.</summary>
+    internal static InvalidOperationException NewerThanThisRelease(int version) =>
+        new($"The database has schema version {version}, newer than this release's {CurrentVersion}: it was written by a newer AgentCoherence.Sqlite. Upgrade the package; it is never downgraded.");
 }

@@ -24,18 +24,20 @@ public sealed class SqliteStoreOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// How long one attempt waits for another process's write transaction to finish (SQLite's busy
-    /// timeout) before it counts as busy. Default 5 seconds.
+    /// How long an operation waits in all for the database's write lock while other connections (in this
+    /// process or others) hold it, before it gives up with <see cref="StoreBusyException"/>, nothing
+    /// changed. The wait holds no thread: the operation retries after a back-off (see
+    /// <see cref="BusyRetryDelay"/>), and writers of one process queue for the file asynchronously. Zero
+    /// means one attempt and no wait. Also bounds the wait of opening a database another connection has
+    /// locked. Default 5 seconds; at most 10 minutes.
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How many more attempts an operation makes after a busy one, with a short back-off between
-    /// them, before it gives up with <see cref="StoreBusyException"/>. Default 3 (so 4 attempts).
+    /// The first back-off after an attempt that found the database locked by another process; it
+    /// doubles per attempt up to 100 ms (or up to this value, when longer), each one jittered into its
+    /// upper half. Default 20 ms; at most 10 seconds.
     /// </summary>
-    public int MaxBusyRetries { get; set; } = 3;
-
-    /// <summary>The first back-off between busy attempts; it doubles per retry, with jitter. Default 20 ms.</summary>
     public TimeSpan BusyRetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>

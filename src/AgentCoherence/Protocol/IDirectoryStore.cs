@@ -52,6 +52,33 @@ public interface IDirectoryStore
     ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Every record the store holds, for status tools and diagnostics: each one a consistent copy, as
+    /// <see cref="InspectAsync"/> returns it, except that <see cref="DirectoryRecord.Content"/> is null (a listing
+    /// moves no content). Read-only: it registers no view, changes nothing and acts for no agent.
+    /// </summary>
+    /// <remarks>
+    /// Each record is read in one atomic step, but the listing as a whole need not be one snapshot: a store may
+    /// read it in bounded pages so that it never holds the store (a lock, a transaction, the Redis server) for
+    /// long. A record that exists for the whole listing appears exactly once; one created or changed while the
+    /// listing runs may appear in its old state, its new one, or (when created meanwhile) not at all. The order is
+    /// unspecified. A failure of the store surfaces from the enumeration as <see cref="StoreUnavailableException"/>.
+    /// The default implementation throws <see cref="NotSupportedException"/>; the stores of this library
+    /// (<see cref="InMemoryDirectoryStore"/>, SQLite, Redis) override it.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The store cannot list its records.</exception>
+    IAsyncEnumerable<DirectoryRecord> ListRecordsAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot list its records.");
+
+    /// <summary>
+    /// Every registered agent with its last heartbeat, for status tools and diagnostics. Read-only. Paging,
+    /// consistency and failures as for <see cref="ListRecordsAsync"/>: each agent that stays registered appears
+    /// exactly once, in no particular order.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The store cannot list its agents (the default implementation).</exception>
+    IAsyncEnumerable<AgentHeartbeat> ListAgentsAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot list its agents.");
+
+    /// <summary>
     /// Whether clients in other processes can use this same directory (a database file, a server). Then a
     /// grant held by an agent of a process that crashed is reclaimed only by some client's sweep, so a
     /// <see cref="CoherenceClient"/> with <see cref="CrashRecoveryOptions.Enabled"/> off logs a warning

@@ -30,16 +30,6 @@ public sealed class TransportRegistryTests
     }
 
     [Fact]
-    public async Task A_shipped_kind_whose_package_is_not_referenced_says_which_package_to_reference()
-    {
-        await using var provider = Build("MassTransit");
-
-        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
-
-        Assert.Contains("the package AgentCoherence.MassTransit is not referenced", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task A_misspelled_key_under_Transport_fails_start_naming_it_and_the_valid_keys()
     {
         await using var provider = Build(null, ("AgentCoherence:Transport:Knd", "Nats"));

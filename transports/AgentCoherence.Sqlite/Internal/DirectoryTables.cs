@@ -36,6 +36,8 @@ internal sealed class DirectoryTables : IDisposable
     private readonly SqliteCommand _keysOfAgent;
     private readonly SqliteCommand _sweepKeys;
     private readonly SqliteCommand _sweepKeysWithPrune;
+    private readonly SqliteCommand _recordKeysAfter;
+    private readonly SqliteCommand _agentsAfter;
     private readonly SqliteCommand _insertRecord;
     private readonly SqliteCommand _updateRecord;
     private readonly SqliteCommand _updateRecordMetadata;
@@ -89,6 +91,10 @@ internal sealed class DirectoryTables : IDisposable
             SELECT h.store_key FROM agents a JOIN holders h ON h.agent = a.agent WHERE a.heartbeat <= $before
             """,
             "$before");
+
+        // Listings page by key (keyset pagination on the primary keys): each page is one short read.
+        _recordKeysAfter = Prepare("SELECT store_key FROM records WHERE store_key > $after ORDER BY store_key LIMIT $n", "$after", "$n");
+        _agentsAfter = Prepare("SELECT agent, heartbeat FROM agents WHERE agent > $after ORDER BY agent LIMIT $n", "$after", "$n");
 
         _insertRecord = Prepare(
             $"INSERT INTO records (store_key, {RecordColumns}, content) VALUES ($k, $v, $t, $h, $s, $w, $at, $e, $c)",
@@ -251,6 +257,29 @@ internal sealed class DirectoryTables : IDisposable
         }
 
         return ReadKeys(_sweepKeys);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> record keys after the store key <paramref name="after"/> ("" for the first page), in key order.</summary>
+    public List<ArtifactKey> RecordKeysAfter(string after, int limit)
+    {
+        _recordKeysAfter.Parameters[0].Value = after;
+        _recordKeysAfter.Parameters[1].Value = limit;
+        return ReadKeys(_recordKeysAfter);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> registered agents after the id <paramref name="after"/> ("" for the first page), in id order.</summary>
+    public List<AgentHeartbeat> AgentsAfter(string after, int limit)
+    {
+        _agentsAfter.Parameters[0].Value = after;
+        _agentsAfter.Parameters[1].Value = limit;
+        var agents = new List<AgentHeartbeat>();
+        using var reader = _agentsAfter.ExecuteReader();
+        while (reader.Read())
+        {
+            agents.Add(new AgentHeartbeat(new AgentId(reader.GetString(0)), FromTicks(reader.GetInt64(1))));
+        }
+
+        return agents;
     }
 
     /// <summary>Writes back every row the rules changed: records, holder entries, agents, the operation log.</summary>

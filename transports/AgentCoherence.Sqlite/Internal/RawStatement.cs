@@ -4,10 +4,11 @@ using SQLitePCL;
 namespace AgentCoherence.Sqlite.Internal;
 
 /// <summary>
-/// A parameterless statement (BEGIN, COMMIT, ROLLBACK) prepared once and stepped through SQLite
-/// directly. Not through <see cref="SqliteCommand"/>: that retries a busy statement itself with
-/// 150 ms sleeps until its command timeout, where the store wants SQLite's busy handler
-/// (<c>busy_timeout</c>) to be the only wait and its own bounded retry around it.
+/// A parameterless statement (BEGIN, COMMIT, ROLLBACK, a read that takes the snapshot) prepared once
+/// and stepped through SQLite directly. Not through <see cref="SqliteCommand"/>: that retries a busy
+/// statement itself, sleeping on the caller's thread (150 ms at a time) until its command timeout,
+/// where the store wants a busy database to answer at once (its <c>busy_timeout</c> is zero) and
+/// waits, without a thread, in its own bounded retry (<see cref="BusyWait"/>).
 /// </summary>
 internal sealed class RawStatement : IDisposable
 {
@@ -24,12 +25,12 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
-    /// <summary>Runs the statement; returns SQLITE_OK or the error code (busy is for the caller to judge).</summary>
+    /// <summary>Runs the statement (to its first row, for a query); returns SQLITE_OK or the error code (busy is for the caller to judge).</summary>
     public int Run()
     {
         var rc = raw.sqlite3_step(_statement);
         raw.sqlite3_reset(_statement);
-        return rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc;
+        return rc is raw.SQLITE_DONE or raw.SQLITE_ROW ? raw.SQLITE_OK : rc;
     }
 
     public void Dispose() => _statement.Dispose();

@@ -26,11 +26,6 @@ internal sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStore
             yield return $"{S}:BusyTimeout must be between 0 and 10 minutes (got {options.BusyTimeout}).";
         }
 
-        if (options.MaxBusyRetries is < 0 or > 1000)
-        {
-            yield return $"{S}:MaxBusyRetries must be between 0 and 1000 (got {options.MaxBusyRetries}).";
-        }
-
         if (options.BusyRetryDelay < TimeSpan.Zero || options.BusyRetryDelay > TimeSpan.FromSeconds(10))
         {
             yield return $"{S}:BusyRetryDelay must be between 0 and 10 seconds (got {options.BusyRetryDelay}).";
