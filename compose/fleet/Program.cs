@@ -29,6 +29,8 @@ builder.Services.AddOptions<FleetOptions>()
 
 if (args is ["print", ..])
 {
+    // The plans are this mode's output on stdout; every log line goes to stderr.
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     using var host = builder.Build();
     await host.StartAsync();
     await PrintPlansAsync(host.Services);

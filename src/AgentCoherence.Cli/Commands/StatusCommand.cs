@@ -152,11 +152,27 @@ internal sealed class StatusCommand(IAnsiConsole console, TimeProvider clock, Cl
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var hint = ex is SqliteException { SqliteErrorCode: 8 } or InvalidOperationException
+            // The store reports a failed open as StoreUnavailableException with SQLite's error inside.
+            var hint = ReadOnlyRefusal(ex)
                 ? " (status opens the file read-only: it holds no store of this release's schema, and status neither creates nor migrates one)"
                 : string.Empty;
             return (Fail(Unreachable, $"--sqlite: cannot read the store in '{full}'{hint}: {Cause(ex)}"), null);
         }
+    }
+
+    // A read-only open cannot create or migrate the schema: SQLite's "attempt to write a readonly database" (8), or the
+    // store's own refusal of a schema it cannot use.
+    private static bool ReadOnlyRefusal(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: 8 } or InvalidOperationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<(int Code, StoreStatus? Status)> ReadRedisAsync(Settings settings, CancellationToken cancellationToken)
