@@ -1,0 +1,12 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace AgentCoherence.AgentFramework;
+
+/// <summary>Source-generated JSON metadata for the results the tools return.</summary>
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(ArtifactToolResult))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class ToolJson : JsonSerializerContext
+{
+}
