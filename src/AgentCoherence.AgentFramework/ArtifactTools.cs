@@ -1,3 +1,4 @@
+using AgentCoherence.AgentFramework.Internal;
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.AI;

@@ -1,3 +1,4 @@
+using AgentCoherence.AgentFramework.Internal;
 using Microsoft.Extensions.AI;
 
 namespace AgentCoherence.AgentFramework;

@@ -1,3 +1,4 @@
+using AgentCoherence.AgentFramework.Internal;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Agents.AI;

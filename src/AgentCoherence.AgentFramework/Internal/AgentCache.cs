@@ -1,6 +1,6 @@
 using Microsoft.Agents.AI;
 
-namespace AgentCoherence.AgentFramework;
+namespace AgentCoherence.AgentFramework.Internal;
 
 /// <summary>One <see cref="CoherentAgent"/> per name in a client, created on first use and shared by the integrations.</summary>
 internal static class AgentCache

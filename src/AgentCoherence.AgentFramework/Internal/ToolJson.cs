@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace AgentCoherence.AgentFramework;
+namespace AgentCoherence.AgentFramework.Internal;
 
 /// <summary>Source-generated JSON metadata for the results the tools return.</summary>
 [JsonSerializable(typeof(JsonObject))]

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace AgentCoherence.AgentFramework;
+namespace AgentCoherence.AgentFramework.Internal;
 
 /// <summary>
 /// Shapes an AgentCoherence failure as the JSON a model reads in a tool result, with the field names the MCP server uses:
