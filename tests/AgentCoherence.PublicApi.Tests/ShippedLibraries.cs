@@ -14,5 +14,6 @@ internal static class ShippedLibraries
         typeof(Nats.NatsEventBus).Assembly,
         typeof(Kafka.KafkaEventBus).Assembly,
         typeof(MassTransit.MassTransitEventBus).Assembly,
+        typeof(AgentFramework.CoherentAgentFileStore).Assembly,
     ];
 }
