@@ -127,7 +127,7 @@ public sealed class CoherentAgentFileStore : AgentFileStore
 
         var glob = globPattern is null ? null : GlobToRegex(globPattern);
         var results = new List<FileSearchResult>();
-        await foreach (var (file, content) in FilesAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (file, key) in FilesAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!file.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -136,6 +136,11 @@ public sealed class CoherentAgentFileStore : AgentFileStore
 
             var relative = file[prefix.Length..];
             if ((!recursive && relative.Contains('/', StringComparison.Ordinal)) || (glob is not null && !glob.IsMatch(relative[(relative.LastIndexOf('/') + 1)..])))
+            {
+                continue;
+            }
+
+            if (await ContentAsync(key, cancellationToken).ConfigureAwait(false) is not { } content)
             {
                 continue;
             }
@@ -171,19 +176,26 @@ public sealed class CoherentAgentFileStore : AgentFileStore
 
     private ArtifactKey KeyOf(string file) => _client.Key(_options.KeyPrefix + file);
 
-    private async IAsyncEnumerable<(string File, string Content)> FilesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The live files of this store (a listing carries no content).</summary>
+    private async IAsyncEnumerable<(string File, ArtifactKey Key)> FilesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var record in _client.Store.ListRecordsAsync(cancellationToken).ConfigureAwait(false))
         {
             var name = record.Key.Name;
-            if (record.Key.Namespace != _client.Options.DefaultNamespace || !record.Exists || record.IsTombstone || record.Content is null
-                || !name.StartsWith(_options.KeyPrefix, StringComparison.Ordinal))
+            if (record.Key.Namespace != _client.Options.DefaultNamespace || !record.Exists || !name.StartsWith(_options.KeyPrefix, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            yield return (name[_options.KeyPrefix.Length..], Encoding.UTF8.GetString(record.Content));
+            yield return (name[_options.KeyPrefix.Length..], record.Key);
         }
+    }
+
+    /// <summary>A file's current content for a search: read-only, it registers no view (a search is not a basis for a write).</summary>
+    private async Task<string?> ContentAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        var record = await _client.Store.InspectAsync(key, cancellationToken).ConfigureAwait(false);
+        return record is { Exists: true, Content: { } content } ? Encoding.UTF8.GetString(content) : null;
     }
 
     private static string NormalizeFile(string path)
