@@ -31,6 +31,57 @@ public sealed class WorkflowTests
         Assert.Equal(3, final.Version);
     }
 
+    [Fact]
+    public async Task Restoring_a_checkpoint_restores_the_version_the_executor_had_read()
+    {
+        await using var client = CoherenceClient.CreateInMemory();
+        var plan = client.Key("plans/plan.md");
+        await client.Agent("seed").WriteAsync(plan, "# Plan\n");
+        var editor = new Editor(client.Agent("editor"), plan);
+        var builder = new WorkflowBuilder(editor);
+        builder.AddEdge(editor, editor);
+        var checkpoints = CheckpointManager.CreateInMemory();
+        var workflow = builder.Build();
+
+        CheckpointInfo afterRead;
+        await using (var run = await InProcessExecution.RunAsync(workflow, "read", checkpoints))
+        {
+            afterRead = run.Checkpoints[0];
+        }
+
+        // Resuming after the read replays the write from the view the checkpoint holds (version 1); the artifact is at
+        // version 2 now (the first run's write), so the replayed write is refused instead of committing blindly.
+        await using (var resumed = await InProcessExecution.ResumeAsync(workflow, afterRead, checkpoints))
+        {
+            await resumed.GetStatusAsync();
+        }
+
+        Assert.Equal(2, editor.Outcomes.Count);
+        Assert.True(editor.Outcomes[0].Committed);
+        Assert.Equal(RefusalReason.VersionConflict, editor.Outcomes[1].Refusal?.Reason);
+        Assert.Equal(2, editor.Outcomes[1].Refusal?.CurrentVersion);
+        Assert.Equal(1, editor.Outcomes[1].Refusal?.CallerVersion);
+    }
+
+    /// <summary>Reads in one superstep and writes in the next (a message to itself).</summary>
+    [SendsMessage(typeof(string))]
+    private sealed class Editor(CoherentAgent agent, ArtifactKey plan) : Executor<string>("editor")
+    {
+        public List<ArtifactWriteOutcome> Outcomes { get; } = [];
+
+        public override async ValueTask HandleAsync(string message, IWorkflowContext context, CancellationToken cancellationToken = default)
+        {
+            if (message == "read")
+            {
+                await context.ReadArtifactAsync(agent, plan, cancellationToken);
+                await context.SendMessageAsync("write", cancellationToken);
+                return;
+            }
+
+            Outcomes.Add(await context.TryWriteArtifactAsync(agent, plan, "# Plan\n- edited\n", cancellationToken));
+        }
+    }
+
     /// <summary>Reads the plan, lets the reviewer edit it, then writes from its (now stale) read: refused, so it merges.</summary>
     [SendsMessage(typeof(string))]
     [YieldsOutput(typeof(string))]
