@@ -65,6 +65,10 @@ internal static class CliApp
                     .WithDescription("Token report of the reference workloads (planning, code review, high churn): hits, misses, signals, savings.")
                     .WithExample("bench", "tokens")
                     .WithExample("bench", "tokens", "--json");
+                bench.AddCommand<BenchHookCommand>("hook")
+                    .WithDescription("Latency of one Claude Code hook call, process start included: median and p90 over --runs calls of each kind.")
+                    .WithExample("bench", "hook")
+                    .WithExample("bench", "hook", "--runs", "100");
             });
         });
         return app;
