@@ -68,6 +68,30 @@ public sealed class ClaudeHookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task An_edit_that_raced_a_peer_between_its_check_and_its_write_is_recorded_and_the_model_told_to_check()
+    {
+        await File.WriteAllTextAsync(Plan, "v1\n");
+        await Hook("post-tool-use", Read(SessionA, Plan));
+        await Hook("post-tool-use", Read(SessionB, Plan));
+
+        // Both checks pass before either edit lands.
+        Assert.Equal("{}", (await Hook("pre-tool-use", Write(SessionA, Plan, "A\n"))).Stdout);
+        Assert.Equal("{}", (await Hook("pre-tool-use", Write(SessionB, Plan, "B\n"))).Stdout);
+        await File.WriteAllTextAsync(Plan, "A\n");
+        Assert.Equal("{}", (await Hook("post-tool-use", Write(SessionA, Plan, "A\n", post: true))).Stdout);
+        await File.WriteAllTextAsync(Plan, "B\n");
+        var told = await Hook("post-tool-use", Write(SessionB, Plan, "B\n", post: true));
+
+        var answer = JsonDocument.Parse(told.Stdout).RootElement;
+        Assert.Equal("block", answer.GetProperty("decision").GetString());
+        var reason = answer.GetProperty("reason").GetString()!;
+        Assert.Contains($"session {SessionA} committed version 2", reason, StringComparison.Ordinal);
+        Assert.Contains("version 3", reason, StringComparison.Ordinal);
+        Assert.Contains("Re-read", reason, StringComparison.Ordinal);
+        Assert.Equal(3, (await Status("plans/plan.md")).Version);
+    }
+
+    [Fact]
     public async Task An_unmanaged_file_passes_untouched_and_no_store_is_created()
     {
         var source = Path.Combine(_repo.Path, "src", "app.cs");
