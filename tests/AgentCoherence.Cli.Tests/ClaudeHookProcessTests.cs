@@ -146,13 +146,7 @@ public sealed class ClaudeHookProcessTests : IDisposable
 
         // Another process holds the store's file locked (exclusive locking mode: readers wait too) for longer
         // than the deadline and the store's own busy timeout.
-        await using var holder = new SqliteConnection($"Data Source={CoherentVolume.DefaultDatabasePath(_repo.Path)};Pooling=false");
-        await holder.OpenAsync();
-        await using (var command = holder.CreateCommand())
-        {
-            command.CommandText = "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM sqlite_master;";
-            await command.ExecuteScalarAsync();
-        }
+        await using var holder = await LockStoreAsync();
 
         var denied = await Hook("pre-tool-use", Edit(SessionA, Plan, "v1", "v2"));
         var output = JsonDocument.Parse(denied.Stdout).RootElement.GetProperty("hookSpecificOutput");
@@ -162,6 +156,32 @@ public sealed class ClaudeHookProcessTests : IDisposable
         // The same store, an unmanaged file: not held up at all.
         Assert.Equal("{}", (await Hook("pre-tool-use", Edit(SessionA, Path.Combine(_repo.Path, "README.md"), "a", "b"))).Stdout);
         Assert.Contains("timeout", await File.ReadAllTextAsync(Path.Combine(_repo.Path, ClaudeHook.LogRelativePath)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_edit_that_cannot_be_recorded_before_the_deadline_is_reported_to_the_model()
+    {
+        await File.WriteAllTextAsync(Plan, "v1\n");
+        await Hook("post-tool-use", Read(SessionA, Plan));
+        await File.WriteAllTextAsync(Path.Combine(_repo.Path, HookSettings.RelativePath), """{ "deadlineMs": 300 }""");
+        await using var holder = await LockStoreAsync();
+        await File.WriteAllTextAsync(Plan, "v2\n");
+
+        var told = await Hook("post-tool-use", Write(SessionA, Plan, "v2\n", post: true));
+
+        var answer = JsonDocument.Parse(told.Stdout).RootElement;
+        Assert.Equal("block", answer.GetProperty("decision").GetString());
+        Assert.Contains("not recorded as a new version", answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_hook_event_is_refused_by_the_command_line()
+    {
+        using var errors = new StringWriter();
+
+        var exit = await CliApp.Create(errors: errors).RunAsync(["hook", "session-start"]);
+
+        Assert.NotEqual(0, exit);
     }
 
     [Fact]
@@ -215,6 +235,16 @@ public sealed class ClaudeHookProcessTests : IDisposable
         }
 
         return JsonSerializer.Serialize(input);
+    }
+
+    private async Task<SqliteConnection> LockStoreAsync()
+    {
+        var holder = new SqliteConnection($"Data Source={CoherentVolume.DefaultDatabasePath(_repo.Path)};Pooling=false");
+        await holder.OpenAsync();
+        await using var command = holder.CreateCommand();
+        command.CommandText = "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM sqlite_master;";
+        await command.ExecuteScalarAsync();
+        return holder;
     }
 
     private async Task<ArtifactStatus> Status(string path, string glob = "**/*")
