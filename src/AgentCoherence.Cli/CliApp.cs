@@ -54,6 +54,10 @@ internal static class CliApp
                     .WithExample("volume", "status", ".")
                     .WithExample("volume", "status", "/work/space", "--managed", "plans/**");
             });
+            config.AddCommand<HookCommand>("hook")
+                .WithDescription("A Claude Code hook call: hook input JSON on stdin, the hook's answer JSON on stdout (exit 0). Managed files (.coherence/claude.json) are checked and committed through the repository's CoherentVolume.")
+                .WithExample("hook", "pre-tool-use")
+                .WithExample("hook", "post-tool-use");
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Benchmarks that run in seconds.");
@@ -61,6 +65,10 @@ internal static class CliApp
                     .WithDescription("Token report of the reference workloads (planning, code review, high churn): hits, misses, signals, savings.")
                     .WithExample("bench", "tokens")
                     .WithExample("bench", "tokens", "--json");
+                bench.AddCommand<BenchHookCommand>("hook")
+                    .WithDescription("Latency of one Claude Code hook call, process start included: median and p90 over --runs calls of each kind.")
+                    .WithExample("bench", "hook")
+                    .WithExample("bench", "hook", "--runs", "100");
             });
         });
         return app;
