@@ -17,9 +17,9 @@ public sealed class KafkaStartTests
     public async Task No_broker_fails_host_start_within_the_start_timeout_naming_the_setting_the_address_and_the_cause()
     {
         var servers = $"127.0.0.1:{ClosedPort.Get()}";
-        await using var provider = Build(("AgentCoherence:StartTimeout", "00:00:03"), ("AgentCoherence:Transport:Kind", "Kafka"), ("AgentCoherence:Transport:Kafka:BootstrapServers", servers));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:StartTimeout", "00:00:03"), ("AgentCoherence:Transport:Kind", "Kafka"), ("AgentCoherence:Transport:Kafka:BootstrapServers", servers));
 
-        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => ConfiguredServices.StartHostedServicesAsync<KafkaBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Kafka:BootstrapServers", error.Message, StringComparison.Ordinal);
         Assert.Contains(servers, error.Message, StringComparison.Ordinal);
@@ -48,12 +48,12 @@ public sealed class KafkaStartTests
     [InlineData("LingerMs", "-1")]
     public async Task An_invalid_setting_from_configuration_fails_start_naming_it(string setting, string value)
     {
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:Transport:Kind", "Kafka"),
             ("AgentCoherence:Transport:Kafka:BootstrapServers", "kafka:9092"),
             ($"AgentCoherence:Transport:Kafka:{setting}", value));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<KafkaBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains($"AgentCoherence:Transport:Kafka:{setting}", error.Message, StringComparison.Ordinal);
     }
@@ -61,13 +61,13 @@ public sealed class KafkaStartTests
     [Fact]
     public async Task A_misspelled_key_fails_start_while_any_librdkafka_property_is_accepted()
     {
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:Transport:Kind", "Kafka"),
             ("AgentCoherence:Transport:Kafka:BootstrapServers", "kafka:9092"),
             ("AgentCoherence:Transport:Kafka:Properties:sasl.mechanism", "PLAIN"),
             ("AgentCoherence:Transport:Kafka:TopicPartition", "3"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<KafkaBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Kafka:TopicPartition is not a setting of KafkaBusOptions", error.Message, StringComparison.Ordinal);
         Assert.Contains("TopicPartitions", error.Message, StringComparison.Ordinal);
@@ -77,33 +77,13 @@ public sealed class KafkaStartTests
     [Fact]
     public async Task Missing_bootstrap_servers_in_configuration_fail_start_rather_than_connecting_to_localhost()
     {
-        await using var provider = Build(("AgentCoherence:Transport:Kind", "Kafka"), ("AgentCoherence:Transport:Kafka:Topic", "signals"));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:Transport:Kind", "Kafka"), ("AgentCoherence:Transport:Kafka:Topic", "signals"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<KafkaBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Kafka:BootstrapServers is not set", error.Message, StringComparison.Ordinal);
     }
 
-    private static ServiceProvider Build(params (string Key, string Value)[] values)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
-            .Build();
-        var services = new ServiceCollection();
-        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
-            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
-        return services.BuildServiceProvider();
-    }
-
-    /// <summary>What a host does at start: validates the options that ask for it, then starts each hosted service.</summary>
-    internal static async Task StartHostedServicesAsync(IServiceProvider provider)
-    {
-        _ = provider.GetRequiredService<IOptions<KafkaBusOptions>>().Value;
-        foreach (var hosted in provider.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
 }
 
 /// <summary>Tests that replace the process's stderr run alone.</summary>

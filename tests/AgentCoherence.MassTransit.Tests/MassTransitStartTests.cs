@@ -16,13 +16,13 @@ public sealed class MassTransitStartTests
     public async Task A_closed_port_fails_host_start_within_the_start_timeout_naming_the_setting_and_the_address()
     {
         var port = ClosedPort.Get();
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:StartTimeout", "00:00:03"),
             ("AgentCoherence:Transport:Kind", "MassTransit"),
             ("AgentCoherence:Transport:MassTransit:Host", "127.0.0.1"),
             ("AgentCoherence:Transport:MassTransit:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => ConfiguredServices.StartHostedServicesAsync<MassTransitBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:MassTransit:Host", error.Message, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
@@ -31,9 +31,9 @@ public sealed class MassTransitStartTests
     [Fact]
     public async Task A_missing_host_in_configuration_fails_start_rather_than_connecting_to_localhost()
     {
-        await using var provider = Build(("AgentCoherence:Transport:Kind", "MassTransit"), ("AgentCoherence:Transport:MassTransit:Hostname", "rabbitmq"));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:Transport:Kind", "MassTransit"), ("AgentCoherence:Transport:MassTransit:Hostname", "rabbitmq"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<MassTransitBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:MassTransit:Host is not set", error.Message, StringComparison.Ordinal);
         Assert.Contains("AgentCoherence:Transport:MassTransit:Hostname is not a setting of MassTransitBusOptions", error.Message, StringComparison.Ordinal);
@@ -42,9 +42,9 @@ public sealed class MassTransitStartTests
     [Fact]
     public async Task The_in_memory_kind_needs_no_host()
     {
-        await using var provider = Build(("AgentCoherence:Transport:Kind", "MassTransit"), ("AgentCoherence:Transport:MassTransit:Kind", "InMemory"));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:Transport:Kind", "MassTransit"), ("AgentCoherence:Transport:MassTransit:Kind", "InMemory"));
 
-        await StartHostedServicesAsync(provider).WaitAsync(Hang);
+        await ConfiguredServices.StartHostedServicesAsync<MassTransitBusOptions>(provider).WaitAsync(Hang);
 
         Assert.IsType<MassTransitEventBus>(provider.GetRequiredService<AgentCoherence.Signals.IEventBus>());
     }
@@ -55,34 +55,14 @@ public sealed class MassTransitStartTests
     [InlineData("StartTimeout", "00:00:00")]
     public async Task An_invalid_setting_from_configuration_fails_start_naming_it(string setting, string value)
     {
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:Transport:Kind", "MassTransit"),
             ("AgentCoherence:Transport:MassTransit:Host", "rabbitmq"),
             ($"AgentCoherence:Transport:MassTransit:{setting}", value));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<MassTransitBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains($"AgentCoherence:Transport:MassTransit:{setting}", error.Message, StringComparison.Ordinal);
     }
 
-    private static ServiceProvider Build(params (string Key, string Value)[] values)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
-            .Build();
-        var services = new ServiceCollection();
-        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
-            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
-        return services.BuildServiceProvider();
-    }
-
-    /// <summary>What a host does at start: validates the options that ask for it, then starts each hosted service.</summary>
-    private static async Task StartHostedServicesAsync(IServiceProvider provider)
-    {
-        _ = provider.GetRequiredService<IOptions<MassTransitBusOptions>>().Value;
-        foreach (var hosted in provider.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
 }

@@ -18,9 +18,9 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
     public async Task A_closed_port_fails_host_start_within_the_start_timeout_naming_the_setting_the_address_and_the_cause()
     {
         var url = $"nats://127.0.0.1:{ClosedPort.Get()}";
-        await using var provider = Build(("AgentCoherence:StartTimeout", "00:00:02"), ("AgentCoherence:Transport:Kind", "Nats"), ("AgentCoherence:Transport:Nats:Url", url));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:StartTimeout", "00:00:02"), ("AgentCoherence:Transport:Kind", "Nats"), ("AgentCoherence:Transport:Nats:Url", url));
 
-        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => ConfiguredServices.StartHostedServicesAsync<NatsBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Nats:Url", error.Message, StringComparison.Ordinal);
         Assert.Contains(url, error.Message, StringComparison.Ordinal);
@@ -109,13 +109,13 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
     [Fact]
     public async Task Invalid_settings_from_configuration_fail_start_naming_the_setting()
     {
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:Transport:Kind", "Nats"),
             ("AgentCoherence:Transport:Nats:Url", "nats://nats:4222"),
             ("AgentCoherence:Transport:Nats:ReconnectWaitMin", "00:00:05"),
             ("AgentCoherence:Transport:Nats:ReconnectWaitMax", "00:00:01"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<NatsBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Nats:ReconnectWaitMax", error.Message, StringComparison.Ordinal);
     }
@@ -123,12 +123,12 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
     [Fact]
     public async Task A_misspelled_key_fails_start_listing_the_valid_settings()
     {
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:Transport:Kind", "Nats"),
             ("AgentCoherence:Transport:Nats:Url", "nats://nats:4222"),
             ("AgentCoherence:Transport:Nats:Subjet", "team-a.signals"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<NatsBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Nats:Subjet is not a setting of NatsBusOptions", error.Message, StringComparison.Ordinal);
         Assert.Contains("Url, Subject, ConnectionName", error.Message, StringComparison.Ordinal);
@@ -137,9 +137,9 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
     [Fact]
     public async Task A_missing_nats_section_fails_start_rather_than_connecting_to_localhost()
     {
-        await using var provider = Build(("AgentCoherence:Transport:Kind", "Nats"), ("AgentCoherence:Transport:NATS-Server:Url", "nats://nats:4222"));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:Transport:Kind", "Nats"), ("AgentCoherence:Transport:NATS-Server:Url", "nats://nats:4222"));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ConfiguredServices.StartHostedServicesAsync<NatsBusOptions>(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Nats:Url is not set", error.Message, StringComparison.Ordinal);
     }
@@ -148,31 +148,11 @@ public sealed class NatsStartTests(NatsServerFixture server) : IClassFixture<Nat
     public async Task A_shipped_kind_whose_package_is_not_referenced_says_which_package_to_reference()
     {
         // This project references the NATS package only.
-        await using var provider = Build(("AgentCoherence:Transport:Kind", "Kafka"));
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(("AgentCoherence:Transport:Kind", "Kafka"));
 
         var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CoherenceClient>);
 
         Assert.Contains("the package AgentCoherence.Kafka is not referenced", error.Message, StringComparison.Ordinal);
     }
 
-    private static ServiceProvider Build(params (string Key, string Value)[] values)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
-            .Build();
-        var services = new ServiceCollection();
-        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
-            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
-        return services.BuildServiceProvider();
-    }
-
-    /// <summary>What a host does at start: validates the options that ask for it, then starts each hosted service.</summary>
-    private static async Task StartHostedServicesAsync(IServiceProvider provider)
-    {
-        _ = provider.GetRequiredService<IOptions<NatsBusOptions>>().Value;
-        foreach (var hosted in provider.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
 }

@@ -34,12 +34,12 @@ public sealed class RedisStartTests(RedisFixture redis)
     public async Task A_wrong_bus_address_fails_start_naming_the_buses_own_setting()
     {
         var address = $"127.0.0.1:{ClosedPort.Get()}";
-        await using var provider = Build(
+        await using var provider = ConfiguredServices.WithTransportFromConfiguration(
             ("AgentCoherence:StartTimeout", "00:00:03"),
             ("AgentCoherence:Transport:Kind", "Redis"),
             ("AgentCoherence:Transport:Redis:ConnectionString", address + ",connectTimeout=1000"));
 
-        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => StartHostedServicesAsync(provider).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => ConfiguredServices.StartHostedServicesAsync(provider).WaitAsync(Hang));
 
         Assert.Contains("AgentCoherence:Transport:Redis:ConnectionString", error.Message, StringComparison.Ordinal);
         Assert.Contains(address, error.Message, StringComparison.Ordinal);
@@ -139,29 +139,12 @@ public sealed class RedisStartTests(RedisFixture redis)
     private static IEnumerable<KeyValuePair<string, string?>> Settings(params (string Key, string Value)[] values) =>
         values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value));
 
-    private static ServiceProvider Build(params (string Key, string Value)[] values)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(values)).Build();
-        var services = new ServiceCollection();
-        services.AddAgentCoherence(configuration.GetSection("AgentCoherence"))
-            .UseTransportFromConfiguration(configuration.GetSection("AgentCoherence"));
-        return services.BuildServiceProvider();
-    }
-
     private static ServiceProvider BuildWithStore(params (string Key, string Value)[] values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(values)).Build();
         var services = new ServiceCollection();
         services.AddAgentCoherence(o => o.CrashRecovery.Enabled = false).UseRedis(configuration.GetSection("AgentCoherence:Redis"));
         return services.BuildServiceProvider();
-    }
-
-    private static async Task StartHostedServicesAsync(IServiceProvider provider)
-    {
-        foreach (var hosted in provider.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
     }
 
     /// <summary>Stands in for a connection where none is used: the bus refuses its options before touching it.</summary>
