@@ -27,6 +27,8 @@ internal static class CliApp
         {
             config.SetApplicationName("coherence");
             config.SetApplicationVersion(Version);
+            // An unknown or misspelled option is an error, not silently ignored (the command would run with defaults).
+            config.UseStrictParsing();
             if (console is not null)
             {
                 config.ConfigureConsole(console);

@@ -30,6 +30,17 @@ public sealed class StatusCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_option_is_refused_naming_it_and_nothing_runs()
+    {
+        // A misspelled option (--reclaim for --reclaims, --jsn) must not be ignored: the command would run with defaults.
+        var (exit, output, _) = await Run(null, "status", "--demo", "--bogus");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("bogus", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("coherence status", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_prints_the_informational_version_which_names_the_commit()
     {
         var expected = typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
