@@ -23,6 +23,17 @@ internal static class DocsRepository
         return pages;
     }
 
+    /// <summary>The README.md packed into each package (next to a project under src/ or transports/), relative to the root.</summary>
+    public static IReadOnlyList<string> PackageReadmes() =>
+        new[] { "src", "transports" }
+            .Select(folder => Path.Combine(Root, folder))
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateDirectories(folder))
+            .Where(project => Directory.EnumerateFiles(project, "*.csproj").Any() && File.Exists(Path.Combine(project, "README.md")))
+            .Select(project => Path.GetRelativePath(Root, Path.Combine(project, "README.md")).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
     public static MarkdownDocument Load(string page) =>
         MarkdownDocument.Parse(page, File.ReadAllText(Path.Combine(Root, page)));
 

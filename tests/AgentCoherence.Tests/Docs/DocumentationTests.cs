@@ -9,6 +9,10 @@ public sealed class DocumentationTests
 {
     public static TheoryData<string> Pages() => [.. DocsRepository.Pages()];
 
+    // The packages' own READMEs are their nuget.org pages: their links are absolute (checked by .ci/pack.sh), their
+    // examples are compiled here like the docs'.
+    public static TheoryData<string> PackageReadmes() => [.. DocsRepository.PackageReadmes()];
+
     [Fact]
     public void The_docs_folder_holds_the_pages_the_README_promises()
     {
@@ -33,6 +37,7 @@ public sealed class DocumentationTests
 
     [Theory]
     [MemberData(nameof(Pages))]
+    [MemberData(nameof(PackageReadmes))]
     public void Every_csharp_example_compiles(string page)
     {
         var document = DocsRepository.Load(page);
