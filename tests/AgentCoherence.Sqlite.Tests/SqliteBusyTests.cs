@@ -1,3 +1,4 @@
+using AgentCoherence.Protocol;
 using AgentCoherence.Sqlite;
 using AgentCoherence.Sqlite.Internal;
 using AgentCoherence.Testing;
@@ -23,6 +24,22 @@ public sealed class SqliteBusyTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _directory.Dispose();
+
+    /// <summary>
+    /// Starts a commit on <paramref name="store"/> whose effect blocks until <paramref name="release"/> is set, and returns
+    /// once the effect runs: from then until the release the store holds the file's write lock.
+    /// </summary>
+    private static Task<WriteResult> HoldWriteLockInEffect(SqliteDirectoryStore store, ManualResetEventSlim release)
+    {
+        using var entered = new ManualResetEventSlim();
+        var holding = Task.Run(async () => await store.CommitCasWithEffectAsync(A, Plan, StoreTestExtensions.Text("v1"), 0, OperationId.New(), _ =>
+        {
+            entered.Set();
+            release.Wait(Bound);
+        }));
+        Assert.True(entered.Wait(Bound));
+        return holding;
+    }
 
     private SqliteStoreOptions Options(TimeSpan busyTimeout, string name = "busy.db") => new()
     {
@@ -134,14 +151,8 @@ public sealed class SqliteBusyTests : IDisposable
         await second.RegisterAgentAsync(B);
 
         // The first store holds the write lock while its effect runs.
-        using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var holding = Task.Run(async () => await first.CommitCasWithEffectAsync(A, Plan, StoreTestExtensions.Text("v1"), 0, OperationId.New(), _ =>
-        {
-            entered.Set();
-            release.Wait(Bound);
-        }));
-        Assert.True(entered.Wait(Bound));
+        var holding = HoldWriteLockInEffect(first, release);
 
         var queued = second.CommitCasAsync(B, ArtifactKey.Of("notes.md"), StoreTestExtensions.Text("n1"), 0).AsTask();
         Assert.False(queued.IsCompleted);
@@ -159,14 +170,8 @@ public sealed class SqliteBusyTests : IDisposable
         await using var second = new SqliteDirectoryStore(Options(TimeSpan.FromSeconds(3)), _time);
         await first.RegisterAgentAsync(A);
         await second.RegisterAgentAsync(B);
-        using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var holding = Task.Run(async () => await first.CommitCasWithEffectAsync(A, Plan, StoreTestExtensions.Text("v1"), 0, OperationId.New(), _ =>
-        {
-            entered.Set();
-            release.Wait(Bound);
-        }));
-        Assert.True(entered.Wait(Bound));
+        var holding = HoldWriteLockInEffect(first, release);
 
         var queued = second.CommitCasAsync(B, ArtifactKey.Of("notes.md"), StoreTestExtensions.Text("n1"), 0).AsTask();
         _time.Advance(TimeSpan.FromSeconds(3));
