@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Net;
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using AgentCoherence.Recording;
@@ -27,6 +29,8 @@ internal sealed class Recorder : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly RecordingHeader _header;
     private readonly Task _writer;
+    private readonly ArrayBufferWriter<byte> _line = new(1024);
+    private readonly Utf8JsonWriter _json;
     private FileStream _file;
     private long _fileBytes;
     private int _fileEntries;
@@ -41,6 +45,7 @@ internal sealed class Recorder : IAsyncDisposable
         _logger = logger;
         IncludeContent = includeContent;
         _process = $"{HostPart()}-{Environment.ProcessId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 4)}";
+        _json = new Utf8JsonWriter(_line, new JsonWriterOptions { SkipValidation = true });
         _header = new RecordingHeader { Process = _process, IncludeContent = includeContent, Mode = mode, Store = store, Library = LibraryVersion };
         _file = OpenPart();
         _writer = Task.Run(WriteLoopAsync);
@@ -217,7 +222,12 @@ internal sealed class Recorder : IAsyncDisposable
 
     private void WriteLine(RecordingEntry entry)
     {
-        var line = Encoding.UTF8.GetBytes(RecordingFormat.Serialize(entry) + "\n");
+        _line.ResetWrittenCount();
+        _json.Reset(_line);
+        RecordingFormat.Write(_json, entry);
+        _json.Flush();
+        _line.Write("\n"u8);
+        var line = _line.WrittenSpan;
         if (_fileEntries > 0 && _fileBytes + line.Length > _maxFileBytes)
         {
             _file.Dispose();
