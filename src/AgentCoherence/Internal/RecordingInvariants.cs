@@ -43,12 +43,12 @@ internal static class RecordingInvariants
 
         if (On(checks, ReplayChecks.NoDoubleApply))
         {
-            NoDoubleApply(landed, found);
+            NoDoubleApply(entries, landed, found);
         }
 
         if (On(checks, ReplayChecks.UniqueVersion))
         {
-            UniqueVersion(landed, found);
+            UniqueVersion(entries, landed, found);
         }
 
         if (On(checks, ReplayChecks.NoStaleApply))
@@ -82,18 +82,8 @@ internal static class RecordingInvariants
         Context = entries.Take(step - 1).TakeLast(4).ToList(),
     };
 
-    private static ReplayDivergence Divergence(Landed at, string check, string message, string? expected, string? recorded) => new()
-    {
-        Step = at.Step,
-        Entry = at.Entry,
-        Check = check,
-        Message = message,
-        Expected = expected,
-        Recorded = recorded,
-    };
-
     /// <summary>Every attempt of one operation that landed reports the same version(s): a second, different landing applied it twice.</summary>
-    private static void NoDoubleApply(List<Landed> landed, List<ReplayDivergence> found)
+    private static void NoDoubleApply(IReadOnlyList<RecordingEntry> entries, List<Landed> landed, List<ReplayDivergence> found)
     {
         var first = new Dictionary<(string?, string, string), Landed>();
         foreach (var l in landed)
@@ -107,7 +97,7 @@ internal static class RecordingInvariants
             {
                 if (earlier.Version != l.Version)
                 {
-                    found.Add(Divergence(l, "NoDoubleApply", $"{Who(l.Entry)} landed twice on '{l.Key}': v{earlier.Version} ({earlier.Entry.Source}) and v{l.Version}", $"a retry gets v{earlier.Version} back", $"v{l.Version}"));
+                    found.Add(Divergence(entries, l.Step, "NoDoubleApply", $"{Who(l.Entry)} landed twice on '{l.Key}': v{earlier.Version} ({earlier.Entry.Source}) and v{l.Version}", $"a retry gets v{earlier.Version} back", $"v{l.Version}"));
                 }
             }
             else
@@ -118,7 +108,7 @@ internal static class RecordingInvariants
     }
 
     /// <summary>No two different writes produce the same version of a key (a lost update).</summary>
-    private static void UniqueVersion(List<Landed> landed, List<ReplayDivergence> found)
+    private static void UniqueVersion(IReadOnlyList<RecordingEntry> entries, List<Landed> landed, List<ReplayDivergence> found)
     {
         var byVersion = new Dictionary<(string, long), Landed>();
         foreach (var l in landed)
@@ -128,7 +118,7 @@ internal static class RecordingInvariants
                 var same = earlier.Entry.OperationId is { } id && id == l.Entry.OperationId && earlier.Entry.Agent == l.Entry.Agent;
                 if (!same)
                 {
-                    found.Add(Divergence(l, "UniqueVersion", $"{Who(l.Entry)} and {Who(earlier.Entry)} ({earlier.Entry.Source}) both produced v{l.Version} of '{l.Key}': one of them was lost", "one write per version", $"v{l.Version} produced twice"));
+                    found.Add(Divergence(entries, l.Step, "UniqueVersion", $"{Who(l.Entry)} and {Who(earlier.Entry)} ({earlier.Entry.Source}) both produced v{l.Version} of '{l.Key}': one of them was lost", "one write per version", $"v{l.Version} produced twice"));
                 }
             }
             else
@@ -154,11 +144,11 @@ internal static class RecordingInvariants
 
             if (l.Expected is { } expected && l.Version != expected + 1)
             {
-                found.Add(Divergence(l, "NoStaleApply", $"{Who(l.Entry)} landed on '{l.Key}' from v{expected} but produced v{l.Version}: v{l.Version - 1} was current, so it applied over a version it never saw", $"v{expected + 1} or a VersionConflict refusal", $"ok at v{l.Version}"));
+                found.Add(Divergence(entries, l.Step, "NoStaleApply", $"{Who(l.Entry)} landed on '{l.Key}' from v{expected} but produced v{l.Version}: v{l.Version - 1} was current, so it applied over a version it never saw", $"v{expected + 1} or a VersionConflict refusal", $"ok at v{l.Version}"));
             }
             else if (l.Expected is null && l.Entry.View is { } view && l.Version != view + 1)
             {
-                found.Add(Divergence(l, "NoStaleApply", $"{Who(l.Entry)} committed to '{l.Key}' from its view v{view} but produced v{l.Version}", $"v{view + 1} or a refusal", $"ok at v{l.Version}"));
+                found.Add(Divergence(entries, l.Step, "NoStaleApply", $"{Who(l.Entry)} committed to '{l.Key}' from its view v{view} but produced v{l.Version}", $"v{view + 1} or a refusal", $"ok at v{l.Version}"));
             }
         }
 
@@ -233,7 +223,7 @@ internal static class RecordingInvariants
                 var gap = l.Version - expected;
                 if (gap > slack)
                 {
-                    found.Add(Divergence(l, "ContiguousVersions", $"v{l.Version} of '{l.Key}' landed but no recorded write produced {(gap == 1 ? $"v{expected}" : $"v{expected} to v{l.Version - 1}")}", $"v{expected}", $"v{l.Version}"));
+                    found.Add(Divergence(entries, l.Step, "ContiguousVersions", $"v{l.Version} of '{l.Key}' landed but no recorded write produced {(gap == 1 ? $"v{expected}" : $"v{expected} to v{l.Version - 1}")}", $"v{expected}", $"v{l.Version}"));
                     break;
                 }
 
