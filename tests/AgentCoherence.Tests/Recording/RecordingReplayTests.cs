@@ -279,4 +279,22 @@ public sealed class RecordingReplayTests
         Assert.Equal(8, ex.Line);
         Assert.Contains("needs a key", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_observe_mode_override_is_a_counted_stale_apply_not_a_NoStaleApply_violation()
+    {
+        var s = Base();
+        // b's CAS from v1 would be refused (VersionConflict); observe mode applied it anyway as v3, telling a.
+        s.Add(Cas("b", "doc", 1, 3, null, null, "a") with { Op = RecordingOperation.Override });
+        s.Read("a", "doc", 3);
+
+        var report = RecordingReplay.Check(s.Read());
+
+        Assert.True(report.Clean, report.FirstDivergence?.Message);
+        Assert.Equal(1, report.Overrides);
+
+        // The same entry as a plain CAS is a stale apply.
+        s.Edit(6, e => e with { Op = RecordingOperation.CommitCas });
+        Assert.Equal("NoStaleApply", RecordingReplay.Check(s.Read()).FirstDivergence?.Check);
+    }
 }
