@@ -182,6 +182,7 @@ internal sealed class ReplayEngine(IReadOnlyList<RecordingEntry> entries, int st
         private readonly List<Move> _path = [];
         private DirectoryState _state = new();
         private int _deepest = -1;
+        private int _first;
         private (Move Move, Mismatch Why, Move[] Path, Move[] Candidates)? _failure;
 
         public void Run()
@@ -252,6 +253,7 @@ internal sealed class ReplayEngine(IReadOnlyList<RecordingEntry> entries, int st
                 {
                     var undone = _path[^1];
                     _done[undone.Index] = false;
+                    _first = Math.Min(_first, undone.Index);
                     _path.RemoveAt(_path.Count - 1);
                 }
             }
@@ -266,17 +268,25 @@ internal sealed class ReplayEngine(IReadOnlyList<RecordingEntry> entries, int st
         /// </summary>
         private List<Move> Candidates()
         {
-            var bound = DateTimeOffset.MaxValue;
-            for (var i = 0; i < steps.Count; i++)
+            // Entries are in Started order and Completed >= Started, so only the window from the first pending
+            // entry up to the first one that started after the bound can matter: linear in the window, not the recording.
+            while (_first < steps.Count && _done[_first])
             {
-                if (!_done[i] && steps[i].Entry.Completed < bound)
+                _first++;
+            }
+
+            var bound = DateTimeOffset.MaxValue;
+            var end = _first;
+            for (; end < steps.Count && steps[end].Entry.Started <= bound; end++)
+            {
+                if (!_done[end] && steps[end].Entry.Completed < bound)
                 {
-                    bound = steps[i].Entry.Completed;
+                    bound = steps[end].Entry.Completed;
                 }
             }
 
             var moves = new List<Move>();
-            for (var i = 0; i < steps.Count; i++)
+            for (var i = _first; i < end; i++)
             {
                 var entry = steps[i].Entry;
                 if (_done[i] || entry.Started > bound)
