@@ -128,8 +128,9 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     private RecordingEntry OverrideEntry(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation)
     {
+        // The operation does not say whether it deletes: a tombstone override is marked so replay deletes too.
         var entry = Begin(RecordingOperation.Override, agent, key, operation);
-        return content is null ? entry : WithContent(entry, content);
+        return content is null ? entry with { Tombstone = true } : WithContent(entry, content);
     }
 
     public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>

@@ -20,6 +20,9 @@ public sealed class ObserveModeRecordingTests
         await coder.ReadAsync(plan);
         await planner.WriteCasAsync(plan, "v2", 1);
         Assert.Equal(3, (await coder.WriteCasAsync(plan, "from v1", 1)).Version);
+
+        // A stale delete too: refused VersionConflict, applied as a tombstone override.
+        Assert.Equal(4, await planner.DeleteAsync(plan, 2));
         await handle.DisposeAsync();
 
         var file = await RecordingReader.ReadFileAsync(Assert.Single(Directory.GetFiles(dir.Path)));
@@ -29,5 +32,13 @@ public sealed class ObserveModeRecordingTests
         Assert.Contains("Refused VersionConflict", writes[0], StringComparison.Ordinal);
         Assert.StartsWith("Override coder", writes[1], StringComparison.Ordinal);
         Assert.Contains("v=3", writes[1], StringComparison.Ordinal);
+        var delete = Assert.Single(file.Entries, e => e.Agent == "planner" && e.Op == RecordingOperation.Override);
+        Assert.True(delete.Tombstone);
+        Assert.Equal(4, delete.Version);
+
+        // The recording replays clean through the rules, overrides included.
+        var report = RecordingReplay.Check(file.Entries);
+        Assert.True(report.Clean, report.ToString());
+        Assert.Equal(2, report.Overrides);
     }
 }
