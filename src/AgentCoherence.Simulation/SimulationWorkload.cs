@@ -34,6 +34,13 @@ public sealed record SimulationWorkload
     /// <summary>Which artifacts each agent touches, by agent name; an agent not listed touches every artifact.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Access { get; init; }
 
+    /// <summary>
+    /// Every artifact exists at version 1 before the first tick (written by a setup agent that then leaves; its
+    /// writes are not counted), as in the paper's simulator. Otherwise the first write creates each artifact, and
+    /// reads before it find nothing (and move no content).
+    /// </summary>
+    public bool PreCreate { get; init; }
+
     /// <summary>A fixed script, one step per tick; when set, the probabilities are not used and <see cref="Ticks"/> is the script's length.</summary>
     public IReadOnlyList<ScriptedStep>? Script { get; init; }
 
@@ -171,6 +178,7 @@ public sealed record SimulationWorkload
         Artifacts = [new("plan.md", 4096), new("design.md", 4096), new("state.json", 4096)],
         AccessProbability = 0.75,
         WriteProbability = volatility,
+        PreCreate = true,
     };
 
     /// <summary>The volatilities of the paper's table: 0.05, 0.10, 0.25, 0.50 and 0.90.</summary>

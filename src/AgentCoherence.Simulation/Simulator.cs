@@ -55,7 +55,7 @@ public static class Simulator
         {
             var workload = SimulationWorkload.Paper(p.Volatility);
             var summary = RunSeeds(new SimulationSettings { Workload = workload, Strategy = strategy }, seeds);
-            return new PaperRow(p.Volatility, p.Savings, p.Sd, Math.Round(workload.TheoremLowerBound(), 6), summary.SavingsVsBroadcast, summary.SavingsVsBroadcastFull, summary);
+            return new PaperRow(p.Volatility, p.Savings, p.Sd, Math.Round(workload.TheoremLowerBound(), 6), summary.SavingsVsBroadcast, summary.SavingsVsBroadcastAsPaper, summary.SavingsVsBroadcastFull, summary);
         }).ToList();
         return new PaperComparison(strategy.ToString(), seeds, rows);
     }
@@ -116,6 +116,7 @@ public static class Simulator
             WriteProbability = 0.1 + (random.NextDouble() * 0.6),
             CasShare = random.NextDouble(),
             MaxGrantHoldTicks = random.Next(0, 5),
+            PreCreate = random.Next(2) == 0,
         };
         return (workload, Strategies[random.Next(Strategies.Count)]);
     }

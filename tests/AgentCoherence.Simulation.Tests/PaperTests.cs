@@ -17,7 +17,7 @@ public sealed class PaperTests
     }
 
     [Fact]
-    public void Lazy_savings_are_at_or_above_the_papers_up_to_v_050_and_within_its_rounding_at_090_and_above_the_bound_everywhere()
+    public void Lazy_savings_match_the_papers_once_the_re_reads_of_refused_stale_writes_are_left_out_and_stay_above_the_bound()
     {
         var comparison = Simulator.Paper(Simulator.Seeds(10));
 
@@ -26,9 +26,10 @@ public sealed class PaperTests
         {
             Assert.Equal(0, row.Summary.Violations);
             Assert.True(row.Ours.Mean > row.LowerBound, $"V={row.Volatility}: {row.Ours.Mean} is not above the bound {row.LowerBound}");
-            // The paper gives "about 81 %" at V = 0.90, no deviation: docs/simulation.md explains our 0.6 points below.
-            var floor = row.PaperSd is null ? row.PaperSavings - 0.01 : row.PaperSavings;
-            Assert.True(row.Ours.Mean >= floor, $"V={row.Volatility}: ours {row.Ours.Mean} below the paper's {row.PaperSavings}");
+            // Refusing a write derived from a stale copy costs a re-read the paper's simulator never pays (it lets the
+            // write land): without it our figure is the paper's, within the paper's own deviation (1.3 to 1.5 points).
+            Assert.True(row.Ours.Mean <= row.OursAsPaper.Mean, $"V={row.Volatility}");
+            Assert.True(Math.Abs(row.OursAsPaper.Mean - row.PaperSavings) <= (row.PaperSd ?? 0.013), $"V={row.Volatility}: {row.OursAsPaper.Mean} vs the paper's {row.PaperSavings}");
         }
     }
 

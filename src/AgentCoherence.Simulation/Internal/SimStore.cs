@@ -107,7 +107,7 @@ internal sealed class SimStore(SimulationRun run, IDirectoryStore inner) : IDire
 
             applyThenFail = true;
         }
-        else if (run.Faults.LostReply > 0 && run.Random.NextDouble() < run.Faults.LostReply)
+        else if (!run.SettingUp && run.Faults.LostReply > 0 && run.Random.NextDouble() < run.Faults.LostReply)
         {
             applyThenFail = true;
         }
