@@ -14,7 +14,7 @@ internal static class SimulationRenderer
 
     public static string Pct(MeanSd value) => string.Create(CultureInfo.InvariantCulture, $"{value.Mean * 100:0.0}% ± {value.Sd * 100:0.0}");
 
-    public static string Num(double value) => value.ToString("#,0.#", CultureInfo.InvariantCulture);
+    public static string Num(double value) => value.ToString("#,0.##", CultureInfo.InvariantCulture);
 
     public static void Paper(IAnsiConsole console, PaperComparison comparison)
     {
