@@ -56,6 +56,11 @@ internal static class CliApp
                     .WithExample("volume", "status", ".")
                     .WithExample("volume", "status", "/work/space", "--managed", "plans/**");
             });
+            config.AddCommand<ReplayCommand>("replay")
+                .WithDescription("Invariant replay of recordings: re-applies every recorded store operation through the protocol's rules in a real-time-consistent order, checks every outcome and invariant, and prints the first divergence with its file:line and context. Exit 0 clean, 1 divergence, 2 unreadable input, 3 unsupported schema.")
+                .WithExample("replay", "./recordings")
+                .WithExample("replay", "host-a.jsonl", "host-b.jsonl")
+                .WithExample("replay", "./recordings", "--json");
             config.AddCommand<HookCommand>("hook")
                 .WithDescription("A Claude Code hook call: hook input JSON on stdin, the hook's answer JSON on stdout (exit 0). Managed files (.coherence/claude.json) are checked and committed through the repository's CoherentVolume.")
                 .WithExample("hook", "pre-tool-use")
