@@ -65,7 +65,7 @@ internal static class DiagnoseConsoleRenderer
                 Markup.Escape(lost),
                 Markup.Escape(string.Join(", ", o.Victims)),
                 o.Override ? $"override ({o.Reason?.ToString() ?? "?"})" : "write",
-                Markup.Escape(o.Source));
+                Markup.Escape(DiagnoseHtmlReport.ShortSource(o.Source)));
         }
 
         console.Write(table);
@@ -92,7 +92,7 @@ internal static class DiagnoseConsoleRenderer
                 V(r.CallerVersion),
                 V(r.Current),
                 r.Overridden ? $"[yellow]would be refused[/] → v{N(r.OverrideVersion ?? 0)}" : "[green]prevented[/]",
-                Markup.Escape(r.Source));
+                Markup.Escape(DiagnoseHtmlReport.ShortSource(r.Source)));
         }
 
         console.Write(table);

@@ -68,7 +68,7 @@ internal static class DiagnoseHtmlReport
                 [
                     d.Key, d.Agent, d.Kind switch { DivergenceKind.CacheHit => "cache hit", DivergenceKind.Write => "write", _ => "override" },
                     Offset(d.At, start), "v" + N(d.ActedOn), "v" + N(d.Current), N(d.VersionsBehind), DiagnoseConsoleRenderer.Duration(d.StaleFor),
-                    d.CaughtUp is { } c ? Offset(c, start) : "not by the end", d.Source,
+                    d.CaughtUp is { } c ? Offset(c, start) : "not by the end", ShortSource(d.Source),
                 ]),
                 report.DivergentReads.Count);
         }
@@ -87,7 +87,7 @@ internal static class DiagnoseHtmlReport
                 [
                     o.Key, o.Agent, Offset(o.At, start), "v" + N(o.BasedOn), "v" + N(o.Version), string.Join(", ", o.Victims),
                     string.Join("; ", o.Lost.Select(l => $"v{N(l.Version)} by {l.Writer ?? "?"} {DiagnoseConsoleRenderer.Short(l.Hash)} {(l.Tokens is { } t ? N(t) : "?")} tok")),
-                    N(o.LostTokens), o.Override ? $"override ({o.Reason?.ToString() ?? "?"})" : "write", o.Source,
+                    N(o.LostTokens), o.Override ? $"override ({o.Reason?.ToString() ?? "?"})" : "write", ShortSource(o.Source),
                 ]),
                 report.SilentOverwrites.Count);
         }
@@ -105,7 +105,7 @@ internal static class DiagnoseHtmlReport
                 report.Refusals.Take(MaxRows).Select(r => (IReadOnlyList<string>)
                 [
                     r.Key, r.Agent, r.Operation.ToString(), Offset(r.At, start), r.Reason?.ToString() ?? "?", r.Holder ?? "", V(r.CallerVersion), V(r.Current),
-                    r.Overridden ? $"would be refused (applied as v{N(r.OverrideVersion ?? 0)})" : "prevented", r.Source,
+                    r.Overridden ? $"would be refused (applied as v{N(r.OverrideVersion ?? 0)})" : "prevented", ShortSource(r.Source),
                 ]),
                 report.Refusals.Count);
         }
@@ -171,6 +171,7 @@ internal static class DiagnoseHtmlReport
         plot.Title(timeline.Key);
         plot.XLabel("seconds since the first entry");
         plot.YLabel("version");
+        IntegerTicks(plot);
         var landed = timeline.Points.Where(p => p.Event != TimelineEvent.Refusal).OrderBy(p => p.At).ToList();
         if (landed.Count > 1)
         {
@@ -215,6 +216,7 @@ internal static class DiagnoseHtmlReport
         plot.Title("versions behind when acting");
         plot.XLabel("seconds since the first entry");
         plot.YLabel("versions behind");
+        IntegerTicks(plot);
         var palette = new ScottPlot.Palettes.Category10();
         var i = 0;
         foreach (var agent in agents.OrderByDescending(a => a.MaxBehind).ThenBy(a => a.Agent, StringComparer.Ordinal).Take(MaxAgentsPlotted))
@@ -230,6 +232,12 @@ internal static class DiagnoseHtmlReport
         plot.ShowLegend(Alignment.UpperLeft);
         return SvgChart.ToInlineSvg(plot, 900, 320, "versions behind per agent");
     }
+
+    /// <summary><c>file:line</c> without the file's directory (the summary names the recordings).</summary>
+    internal static string ShortSource(string source) => source[(source.LastIndexOfAny(['/', '\\']) + 1)..];
+
+    private static void IntegerTicks(Plot plot) =>
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
     private static double Seconds(DateTimeOffset at, DateTimeOffset start) => (at - start).TotalSeconds;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AgentCoherence.Cli.Reports;
 
@@ -8,7 +9,7 @@ namespace AgentCoherence.Cli.Reports;
 /// file, so it opens offline and can be mailed or attached as is. Every text given to it is HTML-encoded, except
 /// what <see cref="AddRaw"/> takes (already-built markup such as <see cref="SvgChart"/> output).
 /// </summary>
-internal sealed class HtmlPage
+internal sealed partial class HtmlPage
 {
     private const string Style = """
         :root { color-scheme: light; }
@@ -71,7 +72,7 @@ internal sealed class HtmlPage
         return this;
     }
 
-    /// <summary>A table; every header and cell is encoded. A cell that starts with a digit, sign or <c>v</c>+digit is right-aligned.</summary>
+    /// <summary>A table; every header and cell is encoded. A cell that is a number (or a version such as <c>v12</c>, a duration in s or ms, a percentage) is right-aligned.</summary>
     public HtmlPage Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, int? total = null)
     {
         ArgumentNullException.ThrowIfNull(headers);
@@ -152,6 +153,8 @@ internal sealed class HtmlPage
         }
     }
 
-    private static bool IsNumber(string cell) =>
-        cell.Length > 0 && (char.IsAsciiDigit(cell[0]) || (cell.Length > 1 && (cell[0] is 'v' or '-' or '+') && char.IsAsciiDigit(cell[1])));
+    private static bool IsNumber(string cell) => NumberCell().IsMatch(cell);
+
+    [GeneratedRegex(@"^[+\-]?v?\d[\d,.]*( ?(s|ms|%))?$")]
+    private static partial Regex NumberCell();
 }
