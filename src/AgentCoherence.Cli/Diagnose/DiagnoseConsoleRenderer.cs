@@ -158,7 +158,7 @@ internal static class DiagnoseConsoleRenderer
     public static void RenderTokens(IAnsiConsole console, TokenFigures t)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]tokens[/] [grey](accounting of bench tokens)[/]")
-            .Caption("[grey]baseline: every read (hits included) and write moves the whole content; coherent: content actually moved + signal tokens[/]")
+            .Caption("[grey]baseline: every read (hits included) and write moves the whole content; coherent: content actually moved, 1 per hit, + signal tokens[/]")
             .HideHeaders().AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("reads (cache hits / current re-validations)", $"{N(t.Reads)} ({N(t.CacheHits)} / {N(t.Revalidations)})");
         table.AddRow("writes", N(t.Writes));

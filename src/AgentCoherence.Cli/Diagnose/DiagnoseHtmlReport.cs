@@ -123,7 +123,7 @@ internal static class DiagnoseHtmlReport
 
         var t = report.Tokens;
         page.Section("tokens", "Tokens");
-        page.Paragraph("The accounting of coherence bench tokens: the no-coherence baseline moves the whole content on every read (cache hits included) and every write; a coherent fleet moves the content it actually moved (misses and writes; a cache hit or a current re-validation moves none) plus the tokens of the signals it delivered.", "note");
+        page.Paragraph("The accounting of coherence bench tokens: the no-coherence baseline moves the whole content on every read (cache hits included) and every write; a coherent fleet pays the content it actually moved (misses and writes), 1 token per cache hit or current re-validation, plus the tokens of the signals it delivered.", "note");
         page.Table(
             ["", "value"],
             [

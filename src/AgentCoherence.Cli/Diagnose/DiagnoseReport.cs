@@ -141,9 +141,9 @@ internal sealed record ArtifactContention(
 
 /// <summary>
 /// Tokens on this trace with the accounting of <c>coherence bench tokens</c>: the no-coherence baseline moves the
-/// whole content on every read (cache hits included) and every write; the coherent fleet moves the content it
-/// actually moved (misses and writes; a hit or a current re-validation moves none), plus the tokens of the signals
-/// delivered.
+/// whole content on every read (cache hits included) and every write; the coherent fleet pays the content it
+/// actually moved (misses and writes), 1 token per cache hit or current re-validation (as <see cref="AgentStats"/>
+/// counts a hit), plus the tokens of the signals delivered.
 /// </summary>
 internal sealed record TokenFigures(
     long Reads,

@@ -234,7 +234,9 @@ internal static class TraceAnalyzer
             _baseline += size ?? 0;
             if (e.ContentIncluded == false)
             {
+                // A re-validation that found the view current is a hit: it pays 1 token, as in AgentStats.
                 _revalidations++;
+                _coherent += 1;
             }
             else
             {
@@ -251,6 +253,7 @@ internal static class TraceAnalyzer
             key.Reads++;
             _reads++;
             _hits++;
+            _coherent += 1; // a hit pays 1 token (AgentStats.TokensWithoutSignals)
             var size = ContentTokens(key, served, e.Tokens, e.Tombstone == true);
             _baseline += size ?? 0;
             if (size is null) _unknownSize++;

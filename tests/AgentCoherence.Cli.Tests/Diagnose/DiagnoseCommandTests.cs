@@ -127,23 +127,23 @@ public sealed class DiagnoseCommandTests : IDisposable
         var trace = new TraceBuilder("Enforce")
             .Write("a", "k", 0, 1, 100)   // baseline 100, coherent 100
             .Read("b", "k", 1, 100)       // baseline 100, coherent 100 (a miss moves content)
-            .Hit("b", "k", 1)             // baseline 100 (size of v1), coherent 0
+            .Hit("b", "k", 1)             // baseline 100 (size of v1), coherent 1 (a hit pays 1, as in AgentStats)
             .Write("a", "k", 1, 2, 120)   // baseline 120, coherent 120
             .Signal("b", "k", 2, "a")     // coherent: the signal's tokens
             .Read("b", "k", 2, 120)       // baseline 120, coherent 120
-            .Revalidate("b", "k", 2);     // baseline 120 (size of v2), coherent 0
+            .Revalidate("b", "k", 2);     // baseline 120 (size of v2), coherent 1 (a current re-validation is a hit)
         var signalTokens = SignalTokens(new InvalidationSignal(ArtifactKey.Of("k"), 2, new AgentId("a"), SignalKind.Commit, new AgentId("b")));
 
         var t = Analyze(trace).Tokens;
 
         Assert.Equal((4L, 1L, 1L, 2L, 1L), (t.Reads, t.CacheHits, t.Revalidations, t.Writes, t.SignalsDelivered));
         Assert.Equal(660, t.BaselineTokens);
-        Assert.Equal(440, t.CoherentTokensWithoutSignals);
+        Assert.Equal(442, t.CoherentTokensWithoutSignals);
         Assert.Equal(signalTokens, t.SignalTokens);
         Assert.InRange(signalTokens, 1, SignalText.MaxTokens);
-        Assert.Equal(440 + signalTokens, t.CoherentTokensWithSignals);
-        Assert.Equal(1 - (440.0 / 660), t.SavingsWithoutSignals, 9);
-        Assert.Equal(1 - ((440.0 + signalTokens) / 660), t.SavingsWithSignals, 9);
+        Assert.Equal(442 + signalTokens, t.CoherentTokensWithSignals);
+        Assert.Equal(1 - (442.0 / 660), t.SavingsWithoutSignals, 9);
+        Assert.Equal(1 - ((442.0 + signalTokens) / 660), t.SavingsWithSignals, 9);
         Assert.Equal(0, t.ReadsOfUnknownSize);
     }
 
