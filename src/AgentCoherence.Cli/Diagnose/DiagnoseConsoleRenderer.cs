@@ -51,20 +51,17 @@ internal static class DiagnoseConsoleRenderer
             return;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold red]silent overwrites[/] [grey](who clobbered whom)[/]")
-            .AddColumn("artifact").AddColumn("clobberer").AddColumn(new TableColumn("based on").RightAligned()).AddColumn(new TableColumn("wrote").RightAligned())
-            .AddColumn("lost (version by writer, hash, tokens)").AddColumn("victims").AddColumn("how").AddColumn("where");
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold red]silent overwrites[/] [grey](who clobbered whom; hashes in --json/--html)[/]")
+            .AddColumn("artifact").AddColumn("clobberer").AddColumn("from → wrote").AddColumn("lost (writer, tokens)").AddColumn("how").AddColumn("line");
         foreach (var o in report.SilentOverwrites.Take(MaxRows))
         {
-            var lost = string.Join("\n", o.Lost.Select(l => $"v{l.Version} by {l.Writer ?? "?"} {Short(l.Hash)} {(l.Tokens is { } t ? N(t) + " tok" : "? tok")}"));
+            var lost = string.Join("\n", o.Lost.Select(l => $"v{N(l.Version)} {l.Writer ?? "?"} {(l.Tokens is { } t ? N(t) : "?")}"));
             table.AddRow(
                 Markup.Escape(o.Key),
                 Markup.Escape(o.Agent),
-                "v" + N(o.BasedOn),
-                "v" + N(o.Version),
+                $"v{N(o.BasedOn)} → v{N(o.Version)}",
                 Markup.Escape(lost),
-                Markup.Escape(string.Join(", ", o.Victims)),
-                o.Override ? $"override ({o.Reason?.ToString() ?? "?"})" : "write",
+                o.Override ? "override" : "write",
                 Markup.Escape(DiagnoseHtmlReport.ShortSource(o.Source)));
         }
 
@@ -80,18 +77,15 @@ internal static class DiagnoseConsoleRenderer
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]would-be refusals[/] [grey](observe: applied anyway; enforce: prevented)[/]")
-            .AddColumn("artifact").AddColumn("agent").AddColumn("operation").AddColumn("reason").AddColumn(new TableColumn("caller").RightAligned())
-            .AddColumn(new TableColumn("current").RightAligned()).AddColumn("outcome").AddColumn("where");
+            .AddColumn("artifact").AddColumn("agent").AddColumn("reason").AddColumn("caller / current").AddColumn("outcome").AddColumn("line");
         foreach (var r in report.Refusals.Take(MaxRows))
         {
             table.AddRow(
                 Markup.Escape(r.Key),
                 Markup.Escape(r.Agent),
-                r.Operation.ToString(),
-                (r.Reason?.ToString() ?? "?") + (r.Holder is { } h ? $" ({Markup.Escape(h)})" : string.Empty),
-                V(r.CallerVersion),
-                V(r.Current),
-                r.Overridden ? $"[yellow]would be refused[/] → v{N(r.OverrideVersion ?? 0)}" : "[green]prevented[/]",
+                Markup.Escape((r.Reason?.ToString() ?? "?") + (r.Holder is { } h ? $" ({h})" : string.Empty)),
+                $"{V(r.CallerVersion)} / {V(r.Current)}",
+                r.Overridden ? $"[yellow]would be refused[/], applied as v{N(r.OverrideVersion ?? 0)}" : "[green]prevented[/]",
                 Markup.Escape(DiagnoseHtmlReport.ShortSource(r.Source)));
         }
 
@@ -107,19 +101,18 @@ internal static class DiagnoseConsoleRenderer
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]divergent reads[/] [grey](acted on an old version)[/]")
-            .AddColumn("artifact").AddColumn("agent").AddColumn("acted by").AddColumn(new TableColumn("on").RightAligned()).AddColumn(new TableColumn("current").RightAligned())
-            .AddColumn(new TableColumn("behind").RightAligned()).AddColumn(new TableColumn("stale for").RightAligned()).AddColumn("caught up");
+            .AddColumn("artifact").AddColumn("agent").AddColumn("by").AddColumn("on / current").AddColumn(new TableColumn("behind").RightAligned())
+            .AddColumn(new TableColumn("stale for").RightAligned()).AddColumn("caught up");
         foreach (var d in report.DivergentReads.Take(MaxRows))
         {
             table.AddRow(
                 Markup.Escape(d.Key),
                 Markup.Escape(d.Agent),
                 d.Kind switch { DivergenceKind.CacheHit => "cache hit", DivergenceKind.Write => "write", _ => "override" },
-                "v" + N(d.ActedOn),
-                "v" + N(d.Current),
+                $"v{N(d.ActedOn)} / v{N(d.Current)}",
                 N(d.VersionsBehind),
                 Duration(d.StaleFor),
-                d.CaughtUp is null ? "[red]not by the end[/]" : "yes");
+                d.CaughtUp is null ? "[red]no[/]" : "yes");
         }
 
         console.Write(table);
@@ -135,7 +128,7 @@ internal static class DiagnoseConsoleRenderer
 
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]hot artifacts[/] [grey](by operations)[/]")
             .AddColumn("artifact").AddColumn(new TableColumn("ops").RightAligned()).AddColumn(new TableColumn("reads").RightAligned()).AddColumn(new TableColumn("writes").RightAligned())
-            .AddColumn(new TableColumn("writers").RightAligned()).AddColumn("refusals by reason").AddColumn(new TableColumn("overrides").RightAligned())
+            .AddColumn(new TableColumn("writers").RightAligned()).AddColumn("refusals").AddColumn(new TableColumn("overrides").RightAligned())
             .AddColumn(new TableColumn("clobbers").RightAligned()).AddColumn(new TableColumn("version").RightAligned());
         foreach (var a in report.Artifacts.Take(MaxRows))
         {

@@ -161,7 +161,8 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.Contains("would be refused", output, StringComparison.Ordinal);
         Assert.Contains("hot artifacts", output, StringComparison.Ordinal);
         Assert.Contains("coherent + signals", output, StringComparison.Ordinal);
-        Assert.Contains("reviewer, coder", output, StringComparison.Ordinal);
+        Assert.Matches(@"│ plans/plan\.md +│ planner +│ v1 → v4 +│ v2 reviewer 110 +│ override +│ dirty\.jsonl:9 +│", output);
+        Assert.Matches(@"│ +│ +│ +│ v3 coder 105 +│ +│ +│", output);
     }
 
     [Fact]
