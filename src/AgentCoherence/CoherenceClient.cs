@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using AgentCoherence.Internal;
 using AgentCoherence.Protocol;
+using AgentCoherence.Recording;
 using AgentCoherence.Signals;
 
 namespace AgentCoherence;
@@ -38,6 +39,10 @@ public sealed class CoherenceClient : IAsyncDisposable
     private readonly bool _ownsDiagnostics;
     private readonly ITimer? _sweepTimer;
     private readonly StoreCalls _calls;
+    private readonly Lock _recordGate = new();
+    private volatile IDirectoryStore _directory;
+    private volatile Recorder[]? _recorders;
+    private Recorder? _configuredRecorder;
     private Task? _started;
     private IAsyncDisposable? _subscription;
     private int _sweeping;
@@ -68,6 +73,7 @@ public sealed class CoherenceClient : IAsyncDisposable
         CoherenceDiagnostics? diagnostics = null)
     {
         Store = store ?? throw new ArgumentNullException(nameof(store));
+        _directory = store;
         Bus = bus ?? throw new ArgumentNullException(nameof(bus));
         Options = options ?? new CoherenceOptions();
         CoherenceOptionsValidator.ThrowIfInvalid(Options);
@@ -158,6 +164,31 @@ public sealed class CoherenceClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts recording every operation of this client's agents at the store boundary into <paramref name="path"/>
+    /// (a directory, created when missing), until the returned handle is disposed. See docs/recording.md.
+    /// </summary>
+    /// <param name="path">The directory; the client writes its own files in it, so several clients and processes can share it.</param>
+    /// <param name="includeContent">Whether lines carry the content itself (base64); otherwise only its hash, size and tokens.</param>
+    /// <returns>Disposing it stops this recording and flushes its file; the client's other recordings go on.</returns>
+    /// <exception cref="RecordingUnavailableException">The directory or its first file cannot be created or written.</exception>
+    public IAsyncDisposable RecordTo(string path, bool includeContent = false) =>
+        RecordTo(new RecordingOptions { Path = path, IncludeContent = includeContent });
+
+    /// <summary>
+    /// Starts recording into <see cref="RecordingOptions.Path"/> with the given settings, until the returned handle is
+    /// disposed. See <see cref="RecordTo(string, bool)"/>.
+    /// </summary>
+    /// <exception cref="CoherenceArgumentException"><see cref="RecordingOptions.MaxFileBytes"/> is not positive.</exception>
+    /// <exception cref="RecordingUnavailableException">The path is empty, or the directory or its first file cannot be created or written.</exception>
+    public IAsyncDisposable RecordTo(RecordingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var recorder = OpenRecorder(options, nameof(RecordTo));
+        return new RecordingHandle(this, recorder);
+    }
+
+    /// <summary>
     /// Connects the store and the signal bus (<see cref="IDirectoryStore.ConnectAsync"/>,
     /// <see cref="IEventBus.ConnectAsync"/>) and subscribes to the bus, within
     /// <see cref="CoherenceOptions.StartTimeout"/> as measured by <see cref="Time"/>. Under
@@ -239,7 +270,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     public async ValueTask<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
         using var activity = CoherenceDiagnostics.ActivitySource.StartActivity("coherence.sweep");
-        var result = await Store.SweepAsync(Options.CrashRecovery.ToPolicy(), cancellationToken).ConfigureAwait(false);
+        var result = await Directory.SweepAsync(Options.CrashRecovery.ToPolicy(), cancellationToken).ConfigureAwait(false);
         foreach (var reclaimed in result.Reclaimed)
         {
             Log.Reclaimed(_logger, reclaimed.Key.ToString(), reclaimed.Agent.ToString(), reclaimed.Info.TriggerName, reclaimed.Info.Epoch);
@@ -264,6 +295,22 @@ public sealed class CoherenceClient : IAsyncDisposable
 
         _disposed = true;
         _sweepTimer?.Dispose();
+        try
+        {
+            await DisposeAgentsAndBusAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Last, so the agents' releases and leaves are recorded too.
+            foreach (var recorder in _recorders ?? [])
+            {
+                await StopRecordingAsync(recorder).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask DisposeAgentsAndBusAsync()
+    {
         if (Bus is ISignalGapSource gaps)
         {
             gaps.SignalsMayHaveBeenMissed -= OnSignalsMayHaveBeenMissed;
@@ -288,6 +335,19 @@ public sealed class CoherenceClient : IAsyncDisposable
     private async Task StartCoreAsync()
     {
         const string S = CoherenceOptions.SectionName;
+        if (Options.Recording.Path is { Length: > 0 } && _configuredRecorder is null)
+        {
+            // Before anything connects, so an unwritable directory fails the start and the first operations are recorded.
+            try
+            {
+                _configuredRecorder = OpenRecorder(Options.Recording, $"{S}:Recording:Path");
+            }
+            catch (RecordingUnavailableException ex)
+            {
+                throw StartFailed(ex);
+            }
+        }
+
         using var timeout = new StartTimeout(Time, Options.StartTimeout);
         var store = Store.GetType().Name;
         var bus = Bus.GetType().Name;
@@ -368,8 +428,9 @@ public sealed class CoherenceClient : IAsyncDisposable
 
     /// <summary>The store as one that runs a caller's code inside its atomic steps, or the typed refusal when it cannot.</summary>
     internal IAtomicEffectStore EffectStore() =>
-        Store as IAtomicEffectStore
-        ?? throw new NotSupportedException($"The directory store ({Store.GetType().Name}) cannot run code inside its atomic steps (it does not implement {nameof(IAtomicEffectStore)}); the in-memory and SQLite stores can, the Redis store cannot.");
+        Store is IAtomicEffectStore && _directory is IAtomicEffectStore effects
+            ? effects
+            : throw new NotSupportedException($"The directory store ({Store.GetType().Name}) cannot run code inside its atomic steps (it does not implement {nameof(IAtomicEffectStore)}); the in-memory and SQLite stores can, the Redis store cannot.");
 
     /// <summary>
     /// Code a caller ran inside a store's step failed, so the store undid the step: the caller gets what its own code
@@ -386,6 +447,62 @@ public sealed class CoherenceClient : IAsyncDisposable
             ExceptionDispatchInfo.Capture(inner).Throw();
             throw;
         }
+    }
+
+    /// <summary>The store every agent call goes to: <see cref="Store"/>, or a recording wrapper around it while recording.</summary>
+    internal IDirectoryStore Directory => _directory;
+
+    /// <summary>The active recordings; null when none (the one check the cache-hit and signal paths pay when off).</summary>
+    internal Recorder[]? Recorders => _recorders;
+
+    /// <summary>Whether some active recording wants content.</summary>
+    internal bool RecordsContent => _recorders is { } recorders && Array.Exists(recorders, r => r.IncludeContent);
+
+    /// <summary>Hands an entry to every active recording.</summary>
+    internal void Record(RecordingEntry entry)
+    {
+        if (_recorders is { } recorders)
+        {
+            foreach (var recorder in recorders)
+            {
+                recorder.Write(entry);
+            }
+        }
+    }
+
+    /// <summary>The version of the agent's cached view of the key, when it has one.</summary>
+    internal long? ViewOf(AgentId agent, ArtifactKey key) =>
+        _agents.TryGetValue(agent, out var a) && a.Cache.KnownVersion(key) is var v and >= 0 ? v : null;
+
+    internal async ValueTask StopRecordingAsync(Recorder recorder)
+    {
+        lock (_recordGate)
+        {
+            var rest = (_recorders ?? []).Where(r => r != recorder).ToArray();
+            _recorders = rest.Length == 0 ? null : rest;
+            _directory = rest.Length == 0 ? Store : _directory;
+            if (_configuredRecorder == recorder)
+            {
+                _configuredRecorder = null;
+            }
+        }
+
+        await recorder.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Recorder OpenRecorder(RecordingOptions options, string setting)
+    {
+        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, "Enforce");
+        lock (_recordGate)
+        {
+            _recorders = [.. _recorders ?? [], recorder];
+            if (_directory == Store)
+            {
+                _directory = new RecordingDirectoryStore(this, Store);
+            }
+        }
+
+        return recorder;
     }
 
     internal void Remove(CoherentAgent agent) => _agents.TryRemove(new KeyValuePair<AgentId, CoherentAgent>(agent.Id, agent));

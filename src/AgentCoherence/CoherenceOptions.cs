@@ -54,4 +54,7 @@ public sealed class CoherenceOptions
 
     /// <summary>How a failed store call (connection cut, timeout, busy store) is retried.</summary>
     public StoreRetryOptions StoreRetry { get; set; } = new();
+
+    /// <summary>Recording of every store operation to JSON Lines files (off unless <see cref="RecordingOptions.Path"/> is set).</summary>
+    public RecordingOptions Recording { get; set; } = new();
 }

@@ -132,7 +132,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         {
             try
             {
-                result = await _calls.WriteAsync("Acquire", key, (op, ct) => _client.Store.AcquireAsync(Id, key, op, ct), IsUnknownAgent, cancellationToken).ConfigureAwait(false);
+                result = await _calls.WriteAsync("Acquire", key, (op, ct) => _client.Directory.AcquireAsync(Id, key, op, ct), IsUnknownAgent, cancellationToken).ConfigureAwait(false);
             }
             catch (OutcomeUnknownException unknown)
             {
@@ -273,7 +273,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.delete", key))
         {
-            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Store.DeleteAsync(Id, key, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
+            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Directory.DeleteAsync(Id, key, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
         return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
@@ -330,7 +330,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(key);
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         using var activity = Span("coherence.release", key);
-        var released = await _calls.WriteAsync("Release", key, (op, ct) => _client.Store.ReleaseAsync(Id, key, op, ct), _ => false, cancellationToken).ConfigureAwait(false);
+        var released = await _calls.WriteAsync("Release", key, (op, ct) => _client.Directory.ReleaseAsync(Id, key, op, ct), _ => false, cancellationToken).ConfigureAwait(false);
         _grantsTaken.TryRemove(key, out _);
         _life.ReleaseDone(key);
         return released;
@@ -342,7 +342,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     public async ValueTask HeartbeatAsync(CancellationToken cancellationToken = default)
     {
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        if (await _calls.ReadAsync("Heartbeat", null, ct => _client.Store.HeartbeatAsync(Id, ct), r => r?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false) is { } refusal)
+        if (await _calls.ReadAsync("Heartbeat", null, ct => _client.Directory.HeartbeatAsync(Id, ct), r => r?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false) is { } refusal)
         {
             throw Refuse(refusal);
         }
@@ -426,13 +426,13 @@ public sealed class CoherentAgent : IAsyncDisposable
                 await _life.RetryPendingReleasesAsync().ConfigureAwait(false);
                 foreach (var key in _grantsTaken.Keys.OrderBy(k => k.StoreKey, StringComparer.Ordinal))
                 {
-                    await _client.Store.ReleaseAsync(Id, key, OperationId.New()).ConfigureAwait(false);
+                    await _client.Directory.ReleaseAsync(Id, key, OperationId.New()).ConfigureAwait(false);
                 }
 
                 return;
             }
 
-            await _client.Store.ForgetAsync(Id).ConfigureAwait(false);
+            await _client.Directory.ForgetAsync(Id).ConfigureAwait(false);
             Log.AgentLeft(_logger, Id.Value);
         }
         catch (Exception ex) when (ex is not InvariantViolationException)
@@ -459,7 +459,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             result = await _calls.WriteAsync(
                 "CommitAll",
                 members[0].Key,
-                (op, ct) => effects is null ? _client.Store.CommitAllAsync(Id, members, op, ct) : effects.CommitAllWithEffectAsync(Id, members, op, effect!, ct),
+                (op, ct) => effects is null ? _client.Directory.CommitAllAsync(Id, members, op, ct) : effects.CommitAllWithEffectAsync(Id, members, op, effect!, ct),
                 r => r.Refusals.Any(x => x?.Reason == RefusalReason.UnknownAgent),
                 cancellationToken,
                 onResult: r => r.Committed ? _client.PublishAsync(r.Signals, CancellationToken.None) : ValueTask.CompletedTask).ConfigureAwait(false);
@@ -498,7 +498,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             result = await _calls.WriteAsync(
                 "Commit",
                 key,
-                (op, ct) => effects is null ? _client.Store.CommitAsync(Id, key, payload, op, ct) : effects.CommitWithEffectAsync(Id, key, payload, op, effect!, ct),
+                (op, ct) => effects is null ? _client.Directory.CommitAsync(Id, key, payload, op, ct) : effects.CommitWithEffectAsync(Id, key, payload, op, effect!, ct),
                 IsUnknownAgent,
                 cancellationToken,
                 onResult: PublishOnSuccess).ConfigureAwait(false);
@@ -520,7 +520,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         WriteResult result;
         using (var activity = Span("coherence.delete", key))
         {
-            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Store.DeleteAsync(Id, key, null, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
+            result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Directory.DeleteAsync(Id, key, null, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
         return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
@@ -535,7 +535,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         var operation = OperationId.New();
         try
         {
-            await _calls.WriteAsync("Release", key, (op, ct) => _client.Store.ReleaseAsync(Id, key, op, ct), _ => false, CancellationToken.None, operation).ConfigureAwait(false);
+            await _calls.WriteAsync("Release", key, (op, ct) => _client.Directory.ReleaseAsync(Id, key, op, ct), _ => false, CancellationToken.None, operation).ConfigureAwait(false);
             _grantsTaken.TryRemove(key, out _);
         }
         catch (Exception ex) when (ex is CoherenceFaultException or ObjectDisposedException)
@@ -595,6 +595,11 @@ public sealed class CoherentAgent : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _signalsReceived);
+        if (_client.Recorders is not null)
+        {
+            RecordDelivered(signal);
+        }
+
         if (Strategy != CacheStrategy.Broadcast)
         {
             // Broadcast is the baseline that pays for content instead of a notice.
@@ -617,6 +622,42 @@ public sealed class CoherentAgent : IAsyncDisposable
         {
             StartRefresh(signal.Key);
         }
+    }
+
+    private void RecordHit(ArtifactView view)
+    {
+        var now = _client.Time.GetUtcNow();
+        _client.Record(new Recording.RecordingEntry
+        {
+            Op = Recording.RecordingOperation.CacheHit,
+            Agent = Id.Value,
+            Key = view.Key.StoreKey,
+            View = view.Version,
+            Version = view.Version,
+            Hash = view.ContentHash,
+            Size = view.Content.Length,
+            Tokens = view.SizeTokens,
+            Content = _client.RecordsContent ? Convert.ToBase64String(view.Content.Span) : null,
+            Started = now,
+            Completed = now,
+        });
+    }
+
+    private void RecordDelivered(InvalidationSignal signal)
+    {
+        var now = _client.Time.GetUtcNow();
+        _client.Record(new Recording.RecordingEntry
+        {
+            Op = Recording.RecordingOperation.SignalDelivered,
+            Agent = Id.Value,
+            Key = signal.Key.StoreKey,
+            Version = signal.NewVersion,
+            OwnerEpoch = signal.OwnerEpoch,
+            Issuer = signal.Issuer.Value,
+            SignalKind = signal.Kind,
+            Started = now,
+            Completed = now,
+        });
     }
 
     private static bool IsUnknownAgent(WriteResult result) => result.Refusal?.Reason == RefusalReason.UnknownAgent;
@@ -662,6 +703,11 @@ public sealed class CoherentAgent : IAsyncDisposable
 
         Interlocked.Increment(ref _reads);
         Interlocked.Increment(ref _hits);
+        if (_client.Recorders is not null)
+        {
+            RecordHit(view);
+        }
+
         var diagnostics = _client.Diagnostics;
         diagnostics.Reads.Add(1);
         diagnostics.Hits.Add(1);
@@ -678,7 +724,7 @@ public sealed class CoherentAgent : IAsyncDisposable
         ReadResult result;
         using (var activity = Span("coherence.read", key))
         {
-            result = await _calls.ReadAsync("Read", key, ct => _client.Store.ReadAsync(Id, key, known, ct), r => r.Refusal?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false);
+            result = await _calls.ReadAsync("Read", key, ct => _client.Directory.ReadAsync(Id, key, known, ct), r => r.Refusal?.Reason == RefusalReason.UnknownAgent, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _reads);
@@ -737,7 +783,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             "CommitCas",
             key,
             (op, ct) => effects is null
-                ? _client.Store.CommitCasAsync(Id, key, payload, expectedVersion, op, ct)
+                ? _client.Directory.CommitCasAsync(Id, key, payload, expectedVersion, op, ct)
                 : effects.CommitCasWithEffectAsync(Id, key, payload, expectedVersion, op, effect!, ct),
             IsUnknownAgent,
             cancellationToken,

@@ -12,10 +12,14 @@ using StackExchange.Redis;
 //       cas <expectedVersion> <content>   WriteCasAsync; prints CAS Ok v<version> or CAS <ExceptionType> <message>
 //       commit <content>                  commits under the grant it took; prints COMMIT Ok v<version> or COMMIT <ExceptionType> <message>
 //     It exits without leaving (no Forget): the test inspects what the zombie left in the store.
+//   record <configuration> <keyPrefix> <dir> <agent> <count>
+//     A CoherenceClient recording into <dir> (RecordTo); <agent> makes <count> UpdateAsync increments of key
+//     counter and reads it back after each; prints DONE <agent> <final version>.
 //   The client's warnings (a store call retried, with its operation id) are printed as LOG lines.
 var command = args.Length > 0 ? args[0] : "";
 return command switch
 {
+    "record" when args.Length == 6 => await Record(args[1], args[2], args[3], args[4], int.Parse(args[5], CultureInfo.InvariantCulture)),
     "zombie" when args.Length == 5 => await Zombie(args[1], args[2], new AgentId(args[3]), ArtifactKey.FromStoreKey(args[4])),
     _ => Usage(),
 };
@@ -24,6 +28,27 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: zombie <configuration> <keyPrefix> <agent> <storeKey>");
     return 2;
+}
+
+static async Task<int> Record(string configuration, string prefix, string directory, string agentName, int count)
+{
+    await using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+    await using var client = new CoherenceClient(new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = prefix }), new InMemoryEventBus());
+    await using (client.RecordTo(directory))
+    {
+        await using var agent = client.Agent(agentName);
+        var key = client.Key("counter");
+        ArtifactView? last = null;
+        for (var i = 0; i < count; i++)
+        {
+            await agent.UpdateAsync(key, current => ((current is null ? 0 : long.Parse(current.Text, CultureInfo.InvariantCulture)) + 1).ToString(CultureInfo.InvariantCulture));
+            last = await agent.ReadAsync(key);
+        }
+
+        Console.WriteLine($"DONE {agentName} {last?.Version}");
+    }
+
+    return 0;
 }
 
 static async Task<int> Zombie(string configuration, string prefix, AgentId id, ArtifactKey key)

@@ -43,6 +43,28 @@ public sealed class SqliteMultiProcessTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public async Task Two_processes_recording_into_one_directory_leave_files_that_merge_by_time()
+    {
+        var path = _directory.File("recorded.db");
+        var recordings = Path.Combine(_directory.Path, "recordings");
+        var workers = new[] { "alpha", "beta" }.Select(agent => WorkerProcess.Start("record", path, recordings, agent, "40")).ToList();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                Assert.True(await worker.WaitForExit(Patience) == 0, worker.Transcript);
+            }
+        }
+        finally
+        {
+            workers.ForEach(w => w.Dispose());
+        }
+
+        var merged = await TwoProcessRecording.AssertMergedAsync(recordings, 40, "alpha", "beta");
+        output.WriteLine($"{merged.Count} lines merged");
+    }
+
+    [Fact]
     public async Task A_zombie_grant_holder_in_one_process_is_fenced_after_another_process_reclaims_its_grant()
     {
         var path = _directory.File("zombie.db");

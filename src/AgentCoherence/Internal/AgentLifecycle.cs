@@ -86,7 +86,7 @@ internal sealed class AgentLifecycle : IDisposable
         {
             try
             {
-                await _client.Store.ReleaseAsync(_agent, key, operation).ConfigureAwait(false);
+                await _client.Directory.ReleaseAsync(_agent, key, operation).ConfigureAwait(false);
                 _pendingReleases.TryRemove(new KeyValuePair<ArtifactKey, OperationId>(key, operation));
             }
             catch (Exception ex) when (ex is not InvariantViolationException)
@@ -131,7 +131,7 @@ internal sealed class AgentLifecycle : IDisposable
             null,
             async ct =>
             {
-                await _client.Store.RegisterAgentAsync(_agent, ct).ConfigureAwait(false);
+                await _client.Directory.RegisterAgentAsync(_agent, ct).ConfigureAwait(false);
                 return true;
             },
             _ => false,
@@ -142,7 +142,7 @@ internal sealed class AgentLifecycle : IDisposable
     {
         try
         {
-            if (await _client.Store.HeartbeatAsync(_agent).ConfigureAwait(false) is not null)
+            if (await _client.Directory.HeartbeatAsync(_agent).ConfigureAwait(false) is not null)
             {
                 await ReregisterAsync(CancellationToken.None).ConfigureAwait(false);
             }

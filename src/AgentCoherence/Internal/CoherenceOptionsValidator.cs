@@ -103,6 +103,15 @@ internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOpti
         {
             yield return $"{S}:Update:BaseDelay must be non-negative and not above MaxDelay (got {options.Update.BaseDelay} and {options.Update.MaxDelay}).";
         }
+
+        if (options.Recording is null)
+        {
+            yield return $"{S}:Recording must not be null.";
+        }
+        else if (options.Recording.MaxFileBytes <= 0)
+        {
+            yield return $"{S}:Recording:MaxFileBytes must be positive (got {options.Recording.MaxFileBytes}).";
+        }
     }
 
     /// <summary>Throws when the options are invalid; used where no host validates them.</summary>

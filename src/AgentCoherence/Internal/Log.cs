@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Warning, "Publishing {Count} signals failed; peers will catch up through their cache strategy")]
     public static partial void PublishFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(4001, LogLevel.Error, "Recording to {File} failed; this recording stops (the client goes on without it)")]
+    public static partial void RecordingFailed(ILogger logger, Exception exception, string file);
 }

@@ -25,6 +25,9 @@ public static class RecordingFormat
         return JsonSerializer.Serialize(entry, Options);
     }
 
+    /// <summary>Writes an entry's line (no newline) to <paramref name="writer"/>: the recorder's path, with no string in between.</summary>
+    internal static void Write(Utf8JsonWriter writer, RecordingEntry entry) => JsonSerializer.Serialize(writer, entry, Options);
+
     /// <summary>The header line (no newline).</summary>
     public static string Serialize(RecordingHeader header)
     {
