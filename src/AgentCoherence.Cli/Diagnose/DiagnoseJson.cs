@@ -89,7 +89,7 @@ internal static class DiagnoseJson
                 a.Writers,
                 distinctWriters = a.Writers.Count,
                 a.Refusals,
-                a.RefusalsByReason,
+                refusalsByReason = a.RefusalsByReason.ToDictionary(r => JsonNamingPolicy.CamelCase.ConvertName(r.Key), r => r.Value),
                 a.Overrides,
                 a.SilentOverwrites,
                 a.DivergentReads,

@@ -7,7 +7,7 @@ internal sealed record DiagnoseReport(
     DiagnoseSummary Summary,
     IReadOnlyList<DivergentRead> DivergentReads,
     IReadOnlyList<SilentOverwrite> SilentOverwrites,
-    IReadOnlyList<WouldBeRefusal> Refusals,
+    IReadOnlyList<RefusalFinding> Refusals,
     IReadOnlyList<ArtifactContention> Artifacts,
     TokenFigures Tokens,
     IReadOnlyList<ArtifactTimeline> Timelines,
@@ -110,7 +110,7 @@ internal sealed record SilentOverwrite(
 /// <param name="CallerVersion">The caller's version named by the refusal.</param>
 /// <param name="Current">The artifact's version when refused.</param>
 /// <param name="OverrideVersion">The version the override produced.</param>
-internal sealed record WouldBeRefusal(
+internal sealed record RefusalFinding(
     string Agent,
     string Key,
     RecordingOperation Operation,

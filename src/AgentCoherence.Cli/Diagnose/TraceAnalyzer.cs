@@ -89,7 +89,9 @@ internal static class TraceAnalyzer
         private readonly PriorityQueue<(string Key, long Version, DateTimeOffset At), DateTimeOffset> _landing = new();
         private readonly List<Pending> _divergent = [];
         private readonly List<SilentOverwrite> _overwrites = [];
-        private readonly List<WouldBeRefusal> _refusals = [];
+        private readonly List<RefusalFinding> _refusals = [];
+        private readonly Dictionary<int, long?> _refusalBasis = [];
+        private readonly Dictionary<int, string?> _refusalOperation = [];
         private readonly Dictionary<string, List<StalenessPoint>> _staleness = new(StringComparer.Ordinal);
         private readonly HashSet<string> _agents = new(StringComparer.Ordinal);
         private readonly HashSet<string> _processes = new(StringComparer.Ordinal);
@@ -276,8 +278,10 @@ internal static class TraceAnalyzer
             var pair = (e.Agent!, key.Key);
             if (_openRefusals.TryGetValue(pair, out var open) && open.Count > 0)
             {
-                // The refusal of the same write (same operation id) when both carry one, else the oldest open one.
-                var at = e.OperationId is null ? 0 : Math.Max(0, open.FindIndex(i => SameOperation(i, e.OperationId)));
+                // The refusal of the same write (same operation id) when both carry one, else the latest open one (the
+                // client overrides right after the refusal, under a fresh operation id).
+                var match = e.OperationId is null ? -1 : open.FindIndex(i => SameOperation(i, e.OperationId));
+                var at = match >= 0 ? match : open.Count - 1;
                 var index = open[at];
                 open.RemoveAt(at);
                 var refusal = _refusals[index];
@@ -288,17 +292,14 @@ internal static class TraceAnalyzer
             else
             {
                 // An override with no refusal recorded before it: still a write enforcement would have refused.
-                _refusals.Add(new WouldBeRefusal(e.Agent!, key.Key, RecordingOperation.Override, e.Started, reason, basis, version - 1, null, true, version, e.Source));
+                _refusals.Add(new RefusalFinding(e.Agent!, key.Key, RecordingOperation.Override, e.Started, reason, basis, version - 1, null, true, version, e.Source));
             }
 
             Landed(e.Agent!, key, version, basis, e.Size is null && e.Hash is null && e.Tokens is null && e.Tombstone == true, e.Hash, e.Tokens, e.Size, e, isOverride: true, reason);
         }
 
-        private readonly Dictionary<int, long?> _refusalBasis = [];
-        private readonly Dictionary<int, string?> _refusalOperation = [];
-
         private bool SameOperation(int index, string operationId) =>
-            _refusalOperation.GetValueOrDefault(index) is not { } op || string.Equals(op, operationId, StringComparison.Ordinal);
+            _refusalOperation.GetValueOrDefault(index) is { } op && string.Equals(op, operationId, StringComparison.Ordinal);
 
         private void Refused(RecordingEntry e, KeyState key, RefusalReason? reason, long? basis, long? current)
         {
@@ -311,7 +312,7 @@ internal static class TraceAnalyzer
             key.Refusals[name] = key.Refusals.GetValueOrDefault(name) + 1;
             key.Timeline.Add(new TimelinePoint(e.Started, current ?? key.Known, e.Agent!, TimelineEvent.Refusal, reason));
             var index = _refusals.Count;
-            _refusals.Add(new WouldBeRefusal(e.Agent!, key.Key, e.Op, e.Started, reason, e.CallerVersion ?? basis, current, e.Holder, false, null, e.Source));
+            _refusals.Add(new RefusalFinding(e.Agent!, key.Key, e.Op, e.Started, reason, e.CallerVersion ?? basis, current, e.Holder, false, null, e.Source));
             _refusalBasis[index] = e.View ?? e.Expected ?? e.CallerVersion ?? basis;
             _refusalOperation[index] = e.OperationId;
             var pair = (e.Agent!, key.Key);

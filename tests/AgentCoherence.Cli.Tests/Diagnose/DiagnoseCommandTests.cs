@@ -193,6 +193,7 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.Equal(2, hit.GetProperty("versionsBehind").GetInt64());
         Assert.Equal(3200, hit.GetProperty("staleForMs").GetDouble());
         Assert.Equal(2, root.GetProperty("artifacts").GetArrayLength());
+        Assert.Equal(1, root.GetProperty("artifacts")[0].GetProperty("refusalsByReason").GetProperty("staleView").GetInt32());
         Assert.True(root.GetProperty("tokens").GetProperty("baselineTokens").GetInt64() > 0);
     }
 

@@ -49,7 +49,10 @@ internal sealed class TraceBuilder
     public TraceBuilder Commit(string agent, string name, long version, int tokens) =>
         Add(new RecordingEntry { Op = RecordingOperation.Commit, Agent = agent, Key = Key(name), OperationId = NextOperation(), Version = version, Hash = Hash(agent, version), Tokens = tokens, Size = tokens * 4L });
 
-    /// <summary>A refused compare-and-set write; with <paramref name="overrideVersion"/>, observe mode's override follows it.</summary>
+    /// <summary>
+    /// A refused compare-and-set write; with <paramref name="overrideVersion"/>, observe mode's override follows it (under a
+    /// fresh operation id, as the client sends it).
+    /// </summary>
     public TraceBuilder Refused(string agent, string name, RefusalReason reason, long caller, long current, long? overrideVersion = null, int tokens = 0)
     {
         var op = NextOperation();
@@ -62,7 +65,7 @@ internal sealed class TraceBuilder
         {
             Add(new RecordingEntry
             {
-                Op = RecordingOperation.Override, Agent = agent, Key = Key(name), OperationId = op, Version = v, Hash = Hash(agent, v), Tokens = tokens, Size = tokens * 4L,
+                Op = RecordingOperation.Override, Agent = agent, Key = Key(name), OperationId = NextOperation(), View = caller, Version = v, Hash = Hash(agent, v), Tokens = tokens, Size = tokens * 4L,
             }, advance: false);
         }
 
