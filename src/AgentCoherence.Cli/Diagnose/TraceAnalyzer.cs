@@ -221,7 +221,8 @@ internal static class TraceAnalyzer
                 case var op when IsWrite(op) && e.Outcome == RecordingOutcome.Ok && e.Version is { } v:
                     Landed(e.Agent, key, v, e.View ?? e.Expected, e.Op is RecordingOperation.Delete or RecordingOperation.DeleteCas, e.Hash, e.Tokens, e.Size, e, isOverride: false, reason: null);
                     break;
-                case var op when IsWrite(op) && e.Outcome == RecordingOutcome.Refused:
+                // A refused acquire is the refused start of a grant write (observe mode overrides after it).
+                case var op when (IsWrite(op) || op == RecordingOperation.Acquire) && e.Outcome == RecordingOutcome.Refused:
                     Refused(e, key, e.Reason, e.CallerVersion ?? e.View ?? e.Expected, e.Version);
                     break;
             }

@@ -60,9 +60,10 @@ public sealed class DiagnoseRecordedRunTests : IDisposable
         Assert.False(report.Summary.Observe);
         Assert.NotEmpty(report.Refusals);
         Assert.All(report.Refusals, r => Assert.False(r.Overridden));
-        // The planner's stale write never reached the store (the client refused it from its invalidated copy), so the
-        // store-boundary recording shows only the counter's lost races.
-        Assert.All(report.Refusals, r => Assert.Equal(("counters/done", RefusalReason.VersionConflict), (r.Key, r.Reason)));
+        // The planner's stale write was refused at its acquire (StaleView): prevented; the rest are the counter's lost races.
+        var plan = Assert.Single(report.Refusals, r => r.Key == "plans/plan.md");
+        Assert.Equal(("planner", RecordingOperation.Acquire, RefusalReason.StaleView), (plan.Agent, plan.Operation, plan.Reason));
+        Assert.All(report.Refusals.Where(r => r.Key != "plans/plan.md"), r => Assert.Equal(("counters/done", RefusalReason.VersionConflict), (r.Key, r.Reason)));
         var planRow = Assert.Single(report.Artifacts, a => a.Key == "plans/plan.md");
         Assert.Equal((3L, 3L), (planRow.Writes, planRow.LatestVersion));
         var counterRow = Assert.Single(report.Artifacts, a => a.Key == "counters/done");
