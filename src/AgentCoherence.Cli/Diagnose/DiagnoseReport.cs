@@ -22,6 +22,7 @@ internal sealed record DiagnoseReport(
 /// <param name="Last">The latest completion.</param>
 /// <param name="Observe">Whether the trace has observe-mode overrides.</param>
 /// <param name="Writes">Writes that landed (overrides and batch members included).</param>
+/// <param name="LostVersions">Distinct versions a silent overwrite replaced that the artifact's latest version does not descend from.</param>
 /// <param name="WouldBeRefused">Observe mode: refusals that were overridden.</param>
 /// <param name="Prevented">Refusals that stood (coherence prevented the write).</param>
 internal sealed record DiagnoseSummary(

@@ -50,6 +50,11 @@ internal static class TraceAnalyzer
 
         public Dictionary<long, DateTimeOffset> FirstSeen { get; } = [];
 
+        /// <summary>Each landed version's basis: the version it was computed from.</summary>
+        public Dictionary<long, long> Parents { get; } = [];
+
+        public long LatestWritten { get; set; }
+
         public long Operations { get; set; }
 
         public long Reads { get; set; }
@@ -131,7 +136,7 @@ internal static class TraceAnalyzer
                 _writes,
                 divergent.Count,
                 _overwrites.Count,
-                _overwrites.Sum(o => o.Lost.Count),
+                LostVersions(),
                 refusals.Count(r => r.Overridden),
                 refusals.Count(r => !r.Overridden));
 
@@ -144,6 +149,28 @@ internal static class TraceAnalyzer
                 .Select(k => new ArtifactTimeline(k.Key, k.Timeline)).ToList();
             var staleness = _staleness.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new AgentStaleness(s.Key, s.Value)).ToList();
             return new DiagnoseReport(summary, divergent, _overwrites, refusals, artifacts, tokens, timelines, staleness);
+        }
+
+        /// <summary>
+        /// Versions whose work is gone: replaced by a silent overwrite, and not the basis of any version the artifact's
+        /// latest version descends from (a replaced version another write built on survives in it).
+        /// </summary>
+        private int LostVersions()
+        {
+            var lost = 0;
+            foreach (var group in _overwrites.GroupBy(o => o.Key, StringComparer.Ordinal))
+            {
+                var key = _keys[group.Key];
+                var kept = new HashSet<long>();
+                for (var v = key.LatestWritten; v > 0 && kept.Add(v);)
+                {
+                    v = key.Parents.TryGetValue(v, out var parent) ? parent : v - 1;
+                }
+
+                lost += group.SelectMany(o => o.Lost).Select(l => l.Version).Distinct().Count(v => !kept.Contains(v));
+            }
+
+            return lost;
         }
 
         private static TimeSpan Positive(TimeSpan t) => t < TimeSpan.Zero ? TimeSpan.Zero : t;
@@ -356,6 +383,8 @@ internal static class TraceAnalyzer
             _baseline += tokens ?? 0;
             _coherent += tokens ?? 0;
             key.Versions[version] = new VersionInfo(agent, hash, tokens, size, e.Completed, tombstone);
+            key.Parents[version] = basis ?? version - 1;
+            key.LatestWritten = Math.Max(key.LatestWritten, version);
             Saw(key, version, e.Completed);
 
             var before = version - 1;

@@ -122,6 +122,25 @@ public sealed class DiagnoseCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_replaced_version_that_a_later_write_built_on_is_not_counted_as_lost()
+    {
+        // The coder replaces v2 (reviewer) from v1; the planner, who had read v2, replaces the coder's v3 from v2: v2's
+        // work lives on in v4, v3's is gone.
+        var trace = new TraceBuilder()
+            .Write(Reviewer, Plan, 0, 1, 100)
+            .Read(Coder, Plan, 1, 100)
+            .Write(Reviewer, Plan, 1, 2, 110)
+            .Read(Planner, Plan, 2, 110)
+            .Write(Coder, Plan, 1, 3, 105)
+            .Write(Planner, Plan, 2, 4, 120);
+
+        var report = Analyze(trace);
+
+        Assert.Equal([[2L], [3L]], report.SilentOverwrites.Select(o => o.Lost.Select(l => l.Version).ToArray()));
+        Assert.Equal(1, report.Summary.LostVersions);
+    }
+
+    [Fact]
     public void Token_figures_follow_the_bench_tokens_accounting_checked_by_hand()
     {
         var trace = new TraceBuilder("Enforce")
@@ -157,7 +176,7 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Equal(string.Empty, errors);
         Assert.Contains("silent overwrites", output, StringComparison.Ordinal);
-        Assert.Contains("4 silent overwrite(s) lost 6 version(s); 6 act(s) on a stale version — coherence would have refused 2 write(s)", output, StringComparison.Ordinal);
+        Assert.Contains("4 silent overwrite(s) lost 4 version(s); 6 act(s) on a stale version — coherence would have refused 2 write(s)", output, StringComparison.Ordinal);
         Assert.Contains("would be refused", output, StringComparison.Ordinal);
         Assert.Contains("hot artifacts", output, StringComparison.Ordinal);
         Assert.Contains("coherent + signals", output, StringComparison.Ordinal);
@@ -178,7 +197,7 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.Equal("coherence-diagnose/1", root.GetProperty("format").GetString());
         var summary = root.GetProperty("summary");
         Assert.Equal(4, summary.GetProperty("silentOverwrites").GetInt32());
-        Assert.Equal(6, summary.GetProperty("lostVersions").GetInt32());
+        Assert.Equal(4, summary.GetProperty("lostVersions").GetInt32()); // v2 and v3 of each artifact, each counted once
         Assert.Equal(2, summary.GetProperty("wouldBeRefused").GetInt32());
         Assert.True(summary.GetProperty("observe").GetBoolean());
         var second = root.GetProperty("silentOverwrites")[1];
