@@ -264,6 +264,19 @@ public sealed class DiagnoseCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_report_that_cannot_be_written_exits_1_naming_the_path()
+    {
+        var path = Dirty().WriteTo(_directory.File("dirty.jsonl"));
+        var blocked = _directory.File("a-file");
+        await File.WriteAllTextAsync(blocked, "not a directory");
+
+        var (exit, _, errors) = await StatusCommandTests.Run(null, "diagnose", path, "--html", Path.Combine(blocked, "report.html"));
+
+        Assert.Equal(DiagnoseCommand.ReportNotWritten, exit);
+        Assert.Contains($"--html {Path.Combine(blocked, "report.html")}: the report cannot be written", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Html_report_is_one_self_contained_file_with_every_section_and_encoded_strings()
     {
         var trace = Dirty()
