@@ -56,6 +56,11 @@ internal static class CliApp
                     .WithExample("volume", "status", ".")
                     .WithExample("volume", "status", "/work/space", "--managed", "plans/**");
             });
+            config.AddCommand<ReplayCommand>("replay")
+                .WithDescription("Invariant replay of recordings: re-applies every recorded store operation through the protocol's rules in a real-time-consistent order, checks every outcome and invariant, and prints the first divergence with its file:line and context. Exit 0 clean, 1 divergence, 2 unreadable input, 3 unsupported schema.")
+                .WithExample("replay", "./recordings")
+                .WithExample("replay", "host-a.jsonl", "host-b.jsonl")
+                .WithExample("replay", "./recordings", "--json");
             config.AddCommand<DiagnoseCommand>("diagnose")
                 .WithDescription("What coherence would have prevented or did prevent in a recording: divergent reads, silent overwrites (who clobbered whom, what was lost), would-be refusals, hot artifacts, tokens saved. Exit 0 analysed, 1 --html not written, 2 unreadable recording (names file:line), 3 unsupported schema.")
                 .WithExample("diagnose", "./recordings")
