@@ -323,7 +323,7 @@ internal static class TraceAnalyzer
                 _refusals.Add(new RefusalFinding(e.Agent!, key.Key, RecordingOperation.Override, e.Started, reason, basis, version - 1, null, true, version, e.Source));
             }
 
-            Landed(e.Agent!, key, version, basis, e.Size is null && e.Hash is null && e.Tokens is null && e.Tombstone == true, e.Hash, e.Tokens, e.Size, e, isOverride: true, reason);
+            Landed(e.Agent!, key, version, basis, e.Tombstone == true, e.Hash, e.Tokens, e.Size, e, isOverride: true, reason);
         }
 
         private bool SameOperation(int index, string operationId) =>
