@@ -213,8 +213,12 @@ internal sealed class SimulateRunCommand(IAnsiConsole console) : AsyncCommand<Si
     }
 }
 
-/// <summary><c>coherence simulate sweep &lt;volatility|agents|artifact-size|signal-loss|all&gt; [--seeds 5] [--strategy …] [--json]</c>.</summary>
-internal sealed class SimulateSweepCommand(IAnsiConsole console) : AsyncCommand<SimulateSweepCommand.Settings>
+/// <summary>
+/// <c>coherence simulate sweep &lt;volatility|agents|artifact-size|signal-loss|all&gt; [--seeds 10] [--strategy …] [--out DIR] [--json]</c>.
+/// With <c>--out</c> it also runs the paper comparison and writes the charts (PNG and SVG), the numbers (JSON) and one
+/// self-contained HTML page into DIR. Exit 0; 1 when DIR cannot be written.
+/// </summary>
+internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors errors) : AsyncCommand<SimulateSweepCommand.Settings>
 {
     internal sealed class Settings : SimulateSettings
     {
@@ -225,6 +229,10 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console) : AsyncCommand<
         [CommandOption("--seeds <COUNT>")]
         [Description("Seeds per point (default 10).")]
         public int Seeds { get; init; } = 10;
+
+        [CommandOption("--out <DIR>")]
+        [Description("Also write the charts (<sweep>.png/.svg, paper.png/.svg), simulation.json and simulation.html (self-contained, readable offline) into DIR; the paper comparison is run too.")]
+        public string? Out { get; init; }
 
         public override ValidationResult Validate() =>
             Sweep != "all" && !Simulator.SweepNames.Contains(Sweep) ? ValidationResult.Error($"Unknown sweep '{Sweep}'. Use {string.Join(", ", Simulator.SweepNames)} or all.")
@@ -238,27 +246,71 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console) : AsyncCommand<
         var strategies = settings.Strategy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Simulator.ParseStrategy).ToList();
         var seeds = Simulator.Seeds(settings.Seeds);
         var sweeps = new List<SimulationSweep>();
+        PaperComparison? paper = null;
+        var paperStrategy = strategies is { Count: > 0 } && !strategies.Contains(CacheStrategy.Lazy) ? strategies[0] : CacheStrategy.Lazy;
         if (settings.Json)
         {
             sweeps.AddRange(names.Select(n => Simulator.Sweep(n, seeds, strategies)));
+            if (settings.Out is not null)
+            {
+                paper = Simulator.Paper(seeds, paperStrategy);
+            }
+        }
+        else
+        {
+            await console.Progress().StartAsync(async progress =>
+            {
+                foreach (var name in names)
+                {
+                    var task = progress.AddTask($"sweep {name}");
+                    sweeps.Add(await Task.Run(() => Simulator.Sweep(name, seeds, strategies), cancellationToken));
+                    task.Value = task.MaxValue;
+                }
+
+                if (settings.Out is not null)
+                {
+                    var task = progress.AddTask("paper comparison");
+                    paper = await Task.Run(() => Simulator.Paper(seeds, paperStrategy), cancellationToken);
+                    task.Value = task.MaxValue;
+                }
+            });
+        }
+
+        IReadOnlyList<string> written = [];
+        if (settings.Out is { } directory)
+        {
+            try
+            {
+                written = await SimulationReport.WriteAsync(directory, new SimulationReportData(paper!, sweeps, Reproduce(settings)), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            {
+                await errors.Writer.WriteLineAsync($"coherence simulate sweep: --out {directory}: the report cannot be written ({ex.Message}).");
+                return 1;
+            }
+        }
+
+        if (settings.Json)
+        {
             await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(sweeps), cancellationToken);
             return 0;
         }
 
-        await console.Progress().StartAsync(async progress =>
-        {
-            foreach (var name in names)
-            {
-                var task = progress.AddTask($"sweep {name}");
-                sweeps.Add(await Task.Run(() => Simulator.Sweep(name, seeds, strategies), cancellationToken));
-                task.Value = task.MaxValue;
-            }
-        });
         foreach (var sweep in sweeps)
         {
             SimulationRenderer.Sweep(console, sweep);
         }
 
+        if (written.Count > 0)
+        {
+            console.MarkupLineInterpolated($"{written.Count} files written to [blue]{Path.GetFullPath(settings.Out!)}[/]; open [blue]{SimulationReport.PageFile}[/] in a browser.");
+        }
+
         return 0;
     }
+
+    /// <summary>The command line that gives the same report (the output directory left as DIR).</summary>
+    private static string Reproduce(Settings settings) =>
+        string.Create(CultureInfo.InvariantCulture, $"coherence simulate sweep {settings.Sweep} --seeds {settings.Seeds}")
+        + (settings.Strategy is { } s ? $" --strategy {s}" : string.Empty) + " --out DIR";
 }
