@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using AgentCoherence.Cli.Simulate;
 using AgentCoherence.Testing;
@@ -66,6 +67,13 @@ public sealed class SimulatePlotsTests
         {
             Assert.Equal(await File.ReadAllBytesAsync(first.File(file)), await File.ReadAllBytesAsync(second.File(file)));
         }
+
+        // In one process the SVG element ids are numbered process-wide (ScottPlot's SVG canvas, the page's charts), so
+        // a second report differs in its ids only; in separate processes (the CLI) the bytes are the same.
+        foreach (var file in new[] { "signal-loss.svg", "paper.svg", "simulation.html" })
+        {
+            Assert.Equal(WithoutIds(await File.ReadAllTextAsync(first.File(file))), WithoutIds(await File.ReadAllTextAsync(second.File(file))));
+        }
     }
 
     [Fact]
@@ -88,6 +96,19 @@ public sealed class SimulatePlotsTests
         Assert.Equal("svg", document.Root!.Name.LocalName);
         var known = Strategies.Concat(PaperLegends).Append(SimulationPlots.BoundLegend).ToHashSet(StringComparer.Ordinal);
         return document.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).Where(known.Contains).ToList();
+    }
+
+    /// <summary>Every element id renamed to its order of first appearance (and the references to it), so two documents compare by structure.</summary>
+    private static string WithoutIds(string document)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match match in Regex.Matches(document, "id=\"([^\"]+)\""))
+        {
+            ids.TryAdd(match.Groups[1].Value, $"id{ids.Count}");
+        }
+
+        Assert.NotEmpty(ids);
+        return Regex.Replace(document, "(id=\"|#)([A-Za-z0-9_\\-]+)", m => ids.TryGetValue(m.Groups[2].Value, out var renamed) ? m.Groups[1].Value + renamed : m.Value);
     }
 
     private static void AssertPng(string file)
