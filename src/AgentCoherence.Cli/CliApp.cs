@@ -70,6 +70,23 @@ internal static class CliApp
                 .WithDescription("A Claude Code hook call: hook input JSON on stdin, the hook's answer JSON on stdout (exit 0). Managed files (.coherence/claude.json) are checked and committed through the repository's CoherentVolume.")
                 .WithExample("hook", "pre-tool-use")
                 .WithExample("hook", "post-tool-use");
+            config.AddBranch<SimulateSettings>("simulate", simulate =>
+            {
+                simulate.SetDescription("Deterministic fleet simulation (real agents, simulated bus and clock, seeded faults): the paper's table, runs, sweeps, and the seed explorer (--fuzz). Exit 1 when an invariant broke.");
+                simulate.SetDefaultCommand<SimulateFuzzCommand>();
+                simulate.AddCommand<SimulatePaperCommand>("paper")
+                    .WithDescription("The paper's savings table (arXiv 2603.15183) beside ours, mean ± sd over the seeds, with the theorem's lower bound.")
+                    .WithExample("simulate", "paper")
+                    .WithExample("simulate", "paper", "--strategy", "eager", "--json");
+                simulate.AddCommand<SimulateRunCommand>("run")
+                    .WithDescription("One workload: one seed's result (--seed) or the summary over seeds 1..N (--seeds), with ticks/s.")
+                    .WithExample("simulate", "run", "--workload", "paper-v0.25", "--seeds", "10")
+                    .WithExample("simulate", "run", "--workload", "fuzz-42", "--seed", "42", "--faults", "all");
+                simulate.AddCommand<SimulateSweepCommand>("sweep")
+                    .WithDescription("Savings vs V, agents, artifact size or signal loss, one curve per strategy, with the lower bound.")
+                    .WithExample("simulate", "sweep", "volatility")
+                    .WithExample("simulate", "sweep", "all", "--seeds", "5", "--json");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Benchmarks that run in seconds.");

@@ -372,13 +372,29 @@ public sealed class CoherentAgent : IAsyncDisposable
         var replay = unknown.Replay ?? throw new CoherenceArgumentException(nameof(unknown), $"The exception (operation id {unknown.OperationId}) was not raised by an agent; resend the write with its operation id to the store instead.");
         // A write sent with an effect that had not landed is applied now, effect included; what the effect throws
         // reaches the caller as it does from the write itself.
-        return await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
+        var landed = await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
         {
             WriteResult write => write.Succeeded,
             CommitAllResult batch => batch.Committed,
             bool released => released,
             var other => throw new InvalidOperationException($"Unexpected outcome {other?.GetType().Name}."),
         };
+
+        // The copy cached before the write is older than what landed (and the store records this agent's view at its
+        // own write): drop its validity, so the next read re-validates and fetches the version the write made.
+        if (landed && unknown.Operation is not "Release")
+        {
+            if (unknown.Operation == "CommitAll")
+            {
+                _cache.InvalidateAll();
+            }
+            else
+            {
+                _cache.Invalidate(unknown.Key);
+            }
+        }
+
+        return landed;
     }
 
     /// <summary>
