@@ -61,6 +61,11 @@ internal static class CliApp
                 .WithExample("replay", "./recordings")
                 .WithExample("replay", "host-a.jsonl", "host-b.jsonl")
                 .WithExample("replay", "./recordings", "--json");
+            config.AddCommand<DiagnoseCommand>("diagnose")
+                .WithDescription("What coherence would have prevented or did prevent in a recording: divergent reads, silent overwrites (who clobbered whom, what was lost), would-be refusals, hot artifacts, tokens saved. Exit 0 analysed, 1 --html not written, 2 unreadable recording (names file:line), 3 unsupported schema.")
+                .WithExample("diagnose", "./recordings")
+                .WithExample("diagnose", "run-a.jsonl", "run-b.jsonl", "--html", "report.html")
+                .WithExample("diagnose", "./recordings", "--json");
             config.AddCommand<HookCommand>("hook")
                 .WithDescription("A Claude Code hook call: hook input JSON on stdin, the hook's answer JSON on stdout (exit 0). Managed files (.coherence/claude.json) are checked and committed through the repository's CoherentVolume.")
                 .WithExample("hook", "pre-tool-use")
