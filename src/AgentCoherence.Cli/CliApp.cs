@@ -61,10 +61,32 @@ internal static class CliApp
                 .WithExample("replay", "./recordings")
                 .WithExample("replay", "host-a.jsonl", "host-b.jsonl")
                 .WithExample("replay", "./recordings", "--json");
+            config.AddCommand<DiagnoseCommand>("diagnose")
+                .WithDescription("What coherence would have prevented or did prevent in a recording: divergent reads, silent overwrites (who clobbered whom, what was lost), would-be refusals, hot artifacts, tokens saved. Exit 0 analysed, 1 --html not written, 2 unreadable recording (names file:line), 3 unsupported schema.")
+                .WithExample("diagnose", "./recordings")
+                .WithExample("diagnose", "run-a.jsonl", "run-b.jsonl", "--html", "report.html")
+                .WithExample("diagnose", "./recordings", "--json");
             config.AddCommand<HookCommand>("hook")
                 .WithDescription("A Claude Code hook call: hook input JSON on stdin, the hook's answer JSON on stdout (exit 0). Managed files (.coherence/claude.json) are checked and committed through the repository's CoherentVolume.")
                 .WithExample("hook", "pre-tool-use")
                 .WithExample("hook", "post-tool-use");
+            config.AddBranch<SimulateSettings>("simulate", simulate =>
+            {
+                simulate.SetDescription("Deterministic fleet simulation (real agents, simulated bus and clock, seeded faults): the paper's table, runs, sweeps, and the seed explorer (--fuzz). Exit 1 when an invariant broke.");
+                simulate.SetDefaultCommand<SimulateFuzzCommand>();
+                simulate.AddCommand<SimulatePaperCommand>("paper")
+                    .WithDescription("The paper's savings table (arXiv 2603.15183) beside ours, mean ± sd over the seeds, with the theorem's lower bound.")
+                    .WithExample("simulate", "paper")
+                    .WithExample("simulate", "paper", "--strategy", "eager", "--json");
+                simulate.AddCommand<SimulateRunCommand>("run")
+                    .WithDescription("One workload: one seed's result (--seed) or the summary over seeds 1..N (--seeds), with ticks/s.")
+                    .WithExample("simulate", "run", "--workload", "paper-v0.25", "--seeds", "10")
+                    .WithExample("simulate", "run", "--workload", "fuzz-42", "--seed", "42", "--faults", "all");
+                simulate.AddCommand<SimulateSweepCommand>("sweep")
+                    .WithDescription("Savings vs V, agents, artifact size or signal loss, one curve per strategy, with the lower bound.")
+                    .WithExample("simulate", "sweep", "volatility")
+                    .WithExample("simulate", "sweep", "all", "--seeds", "5", "--json");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Benchmarks that run in seconds.");

@@ -80,7 +80,8 @@ internal sealed class AgentVolumes : IAsyncDisposable
                 throw new AgentLimitException(agent, Options.MaxAgents);
             }
 
-            volume = await CoherentVolume.OpenAsync(Root, id.Value, new VolumeOptions { Managed = [.. Managed], Store = _store, Coherence = new CoherenceOptions { KeepViewsOnDispose = Options.KeepViews } }, cancellationToken).ConfigureAwait(false);
+            volume = await CoherentVolume.OpenAsync(Root, id.Value, new VolumeOptions { Managed = [.. Managed], Store = _store, Coherence = new CoherenceOptions { KeepViewsOnDispose = Options.KeepViews, Mode = Options.Mode } }, cancellationToken).ConfigureAwait(false);
+            volume.WouldBeRefused += OnWouldBeRefused;
             _volumes[agent] = volume;
             _logger.LogInformation(4001, "Agent {Agent} joined ({Count} served)", agent, _volumes.Count);
             return volume;
@@ -90,6 +91,17 @@ internal sealed class AgentVolumes : IAsyncDisposable
             _opening.Release();
         }
     }
+
+    // Observe mode (--mode observe): the write was applied; the log says what enforcement would have refused.
+    private void OnWouldBeRefused(object? sender, WouldBeRefusal refused) =>
+        _logger.LogWarning(
+            4002,
+            "Observe mode: {Operation} by agent {Agent} on {Key} would be refused ({Reason}: current v{Version}); it was applied anyway",
+            refused.Operation,
+            refused.Agent.Value,
+            refused.Key.Name,
+            refused.Refusal.Reason,
+            refused.Refusal.CurrentVersion);
 
     /// <summary>
     /// Every agent's grants are released and, unless <see cref="CoherenceMcpOptions.KeepViews"/>, the agent leaves

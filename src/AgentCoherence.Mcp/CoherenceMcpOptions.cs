@@ -49,6 +49,13 @@ public sealed class CoherenceMcpOptions
     /// </summary>
     public bool KeepViews { get; set; } = true;
 
+    /// <summary>
+    /// <see cref="CoherenceMode.Enforce"/> (the default) refuses stale writes with a tool error the model can act on;
+    /// <see cref="CoherenceMode.Observe"/> (<c>--mode observe</c>) writes them anyway and logs each as a would-be
+    /// refusal (Warning 4002 on stderr). See docs/observe.md.
+    /// </summary>
+    public CoherenceMode Mode { get; set; } = CoherenceMode.Enforce;
+
     /// <summary>The managed globs in force: <see cref="Managed"/>, or <see cref="DefaultManaged"/> when it is empty.</summary>
     public IReadOnlyList<string> EffectiveManaged => Managed.Count > 0 ? [.. Managed] : DefaultManaged;
 
@@ -83,6 +90,11 @@ public sealed class CoherenceMcpOptions
         if (Token is { } token && (token.Length < 16 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
         {
             problems.Add("the bearer token must be at least 16 characters with no whitespace or control characters");
+        }
+
+        if (!Enum.IsDefined(Mode))
+        {
+            problems.Add($"AgentCoherence:Mcp:Mode ('{Mode}') must be Enforce or Observe");
         }
 
         if (MaxAgents < 1)

@@ -11,7 +11,7 @@ internal sealed class CommandLine
     public const string Usage = """
         coherence-mcp — an MCP server for a CoherentVolume (AgentCoherence)
 
-        usage: coherence-mcp --root <dir> [--managed <glob>]... [--http [--port <n>] [--token <t>]]
+        usage: coherence-mcp --root <dir> [--managed <glob>]... [--http [--port <n>] [--token <t>]] [--mode observe]
 
           --root <dir>        the workspace directory to serve (must exist)
           --managed <glob>    a managed glob, relative to the root; repeat for several (default **/*)
@@ -19,6 +19,8 @@ internal sealed class CommandLine
           --port <n>          the HTTP port (default 7420; 0 picks a free one)
           --token <t>         the HTTP bearer token (prefer AGENTCOHERENCE__MCP__TOKEN; generated when unset)
           --max-agents <n>    how many agent names one server serves (default 64)
+          --mode <m>          enforce (default): stale writes are refused; observe: they are written anyway
+                              and logged as would-be refusals (warning 4002)
           --forget-on-exit    agents leave the store when the server stops (default: their views stay,
                               so the next server process for the same agent carries on)
           --config <file>     a JSON settings file (section AgentCoherence:Mcp) read after ./appsettings.json
@@ -26,7 +28,7 @@ internal sealed class CommandLine
 
         Environment: AGENTCOHERENCE__MCP__ROOT, AGENTCOHERENCE__MCP__MANAGED__0, AGENTCOHERENCE__MCP__HTTP,
         AGENTCOHERENCE__MCP__PORT, AGENTCOHERENCE__MCP__TOKEN, AGENTCOHERENCE__MCP__MAXAGENTS,
-        AGENTCOHERENCE__MCP__KEEPVIEWS.
+        AGENTCOHERENCE__MCP__KEEPVIEWS, AGENTCOHERENCE__MCP__MODE.
         On stdio, stdout carries the protocol only; logs go to stderr.
         """;
 
@@ -43,6 +45,8 @@ internal sealed class CommandLine
     public int? MaxAgents { get; private set; }
 
     public bool? KeepViews { get; private set; }
+
+    public CoherenceMode? Mode { get; private set; }
 
     public string? ConfigFile { get; private set; }
 
@@ -87,6 +91,15 @@ internal sealed class CommandLine
                 case "--token":
                     line.Token = Value(ref i);
                     break;
+                case "--mode":
+                    line.Mode = Value(ref i) switch
+                    {
+                        null => null,
+                        var text when text.Equals("enforce", StringComparison.OrdinalIgnoreCase) => CoherenceMode.Enforce,
+                        var text when text.Equals("observe", StringComparison.OrdinalIgnoreCase) => CoherenceMode.Observe,
+                        var text => Fail($"--mode needs enforce or observe (got '{text}')"),
+                    };
+                    break;
                 case "--forget-on-exit":
                     line.KeepViews = false;
                     break;
@@ -119,6 +132,12 @@ internal sealed class CommandLine
                 }
 
                 problem ??= $"{arg} needs a value";
+                return null;
+            }
+
+            CoherenceMode? Fail(string message)
+            {
+                problem ??= message;
                 return null;
             }
 
@@ -157,5 +176,6 @@ internal sealed class CommandLine
         options.Token = Token ?? options.Token;
         options.MaxAgents = MaxAgents ?? options.MaxAgents;
         options.KeepViews = KeepViews ?? options.KeepViews;
+        options.Mode = Mode ?? options.Mode;
     }
 }

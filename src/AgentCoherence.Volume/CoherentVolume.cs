@@ -70,8 +70,42 @@ public sealed class CoherentVolume : IAsyncDisposable
 
         // Signals are hints for caches: the volume always re-validates with the store, and the store's
         // checks are what keep processes correct, so an in-process bus is enough.
-        _client = new CoherenceClient(store, new InMemoryEventBus(), options.Coherence);
+        _client = new CoherenceClient(store, new InMemoryEventBus(), WithMode(options.Coherence, options.Mode));
         _agent = _client.Agent(agentId.ToString());
+    }
+
+    /// <summary>
+    /// Observe mode (<see cref="VolumeOptions.Mode"/>): raised for every file write the store refused for coordination,
+    /// before the volume writes it anyway. Never raised in enforce mode.
+    /// </summary>
+    public event EventHandler<WouldBeRefusal>? WouldBeRefused
+    {
+        add => _client.WouldBeRefused += value;
+        remove => _client.WouldBeRefused -= value;
+    }
+
+    /// <summary>The mode the volume's writes run in.</summary>
+    public CoherenceMode Mode => _client.Options.Mode;
+
+    // The caller's options are left as they are: a mode set on the volume goes into a copy.
+    private static CoherenceOptions? WithMode(CoherenceOptions? options, CoherenceMode? mode)
+    {
+        if (mode is not { } wanted || (options?.Mode ?? CoherenceMode.Enforce) == wanted)
+        {
+            return options;
+        }
+
+        var copy = new CoherenceOptions();
+        if (options is not null)
+        {
+            foreach (var property in typeof(CoherenceOptions).GetProperties().Where(p => p.CanRead && p.CanWrite))
+            {
+                property.SetValue(copy, property.GetValue(options));
+            }
+        }
+
+        copy.Mode = wanted;
+        return copy;
     }
 
     /// <summary>The root directory (its real path).</summary>
@@ -268,7 +302,8 @@ public sealed class CoherentVolume : IAsyncDisposable
         {
             // While the grant is held no version can move, so this check stays true until the commit.
             var seen = (await _client.InspectAsync(key, cancellationToken).ConfigureAwait(false)).Version;
-            if (seen != expectedVersion)
+            // In observe mode a stale expected version is written anyway: the store refuses it, the client applies it.
+            if (seen != expectedVersion && (Mode != CoherenceMode.Observe || seen < expectedVersion))
             {
                 // The store renders the verdict (VersionConflict or ExpectedVersionAhead, with its data); it
                 // cannot land, because the version cannot move while the grant is held (and if it did, the

@@ -23,6 +23,15 @@ public sealed class VolumeOptions
     /// <summary>Settings of the underlying <see cref="CoherenceClient"/>; defaults when null.</summary>
     public CoherenceOptions? Coherence { get; init; }
 
+    /// <summary>
+    /// <see cref="CoherenceMode.Observe"/>: a managed file write the store refuses for coordination (a stale view, a
+    /// version conflict, a peer writing the file, a reclaimed grant) is written anyway, renamed into place inside the
+    /// store's step like any write, and reported through <see cref="CoherentVolume.WouldBeRefused"/> (and the client's
+    /// Warning log and metric). Null (the default): the mode of <see cref="Coherence"/>, <see cref="CoherenceMode.Enforce"/>
+    /// unless set there. A set value takes precedence over <see cref="Coherence"/>'s.
+    /// </summary>
+    public CoherenceMode? Mode { get; init; }
+
     /// <summary>How long <see cref="CoherentVolume.UpdateAsync(string, Func{string?, string}, CancellationToken)"/> keeps retrying while peers hold the file.</summary>
     public TimeSpan UpdateTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

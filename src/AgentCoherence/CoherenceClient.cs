@@ -139,6 +139,42 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// </summary>
     internal bool YieldBeforeRefresh { get; set; } = true;
 
+    /// <summary>
+    /// Observe mode (<see cref="CoherenceOptions.Mode"/> = <see cref="CoherenceMode.Observe"/>): raised for every write
+    /// the store refused for coordination, before the client applies it anyway; on the thread of the write. A handler
+    /// that throws is logged and does not stop the write. Never raised in enforce mode.
+    /// </summary>
+    public event EventHandler<WouldBeRefusal>? WouldBeRefused;
+
+    /// <summary>True in observe mode.</summary>
+    internal bool Observing => Options.Mode == CoherenceMode.Observe;
+
+    /// <summary>Reports a would-be refusal: the Warning log, the metric and <see cref="WouldBeRefused"/>.</summary>
+    internal void ReportWouldBeRefused(ILogger logger, AgentId agent, string operation, Refusal refusal)
+    {
+        Log.WouldBeRefused(
+            logger,
+            operation,
+            agent.Value,
+            refusal.Key.ToString(),
+            refusal.Reason,
+            refusal.CurrentVersion,
+            refusal.CallerVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+            refusal.Holder?.Value ?? "-");
+        Diagnostics.WouldBeRefused.Add(
+            1,
+            new KeyValuePair<string, object?>("reason", refusal.Reason.ToSnakeCase()),
+            new KeyValuePair<string, object?>("operation", operation));
+        try
+        {
+            WouldBeRefused?.Invoke(this, new WouldBeRefusal(agent, refusal.Key, operation, refusal, Time.GetUtcNow()));
+        }
+        catch (Exception ex)
+        {
+            Log.WouldBeRefusedHandlerFailed(logger, ex, agent.Value);
+        }
+    }
+
     /// <summary>The agents alive in this client.</summary>
     public IReadOnlyCollection<CoherentAgent> Agents => (IReadOnlyCollection<CoherentAgent>)_agents.Values;
 
@@ -492,7 +528,7 @@ public sealed class CoherenceClient : IAsyncDisposable
 
     private Recorder OpenRecorder(RecordingOptions options, string setting)
     {
-        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, "Enforce");
+        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, Options.Mode.ToString());
         lock (_recordGate)
         {
             _recorders = [.. _recorders ?? [], recorder];

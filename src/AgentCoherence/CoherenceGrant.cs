@@ -11,12 +11,22 @@ public sealed class CoherenceGrant : IAsyncDisposable
     private readonly CoherentAgent _agent;
     private int _released;
 
-    internal CoherenceGrant(CoherentAgent agent, ArtifactKey key, long version)
+    internal CoherenceGrant(CoherentAgent agent, ArtifactKey key, long version, bool held = true)
     {
         _agent = agent;
         Key = key;
         Version = version;
+        IsHeld = held;
     }
+
+    /// <summary>
+    /// True when the store granted it. Always true in enforce mode. In observe mode (<see cref="CoherenceMode.Observe"/>)
+    /// an Acquire the store refused (a peer holds the grant, or this agent's view is stale) is reported as a would-be
+    /// refusal and returns a grant that is not held: its commits and deletes are applied as uncoordinated writes
+    /// (<see cref="Protocol.IDirectoryStore.OverrideAsync"/>), as a system without coordination would, and disposing
+    /// it releases nothing.
+    /// </summary>
+    public bool IsHeld { get; }
 
     /// <summary>The artifact.</summary>
     public ArtifactKey Key { get; }
@@ -28,7 +38,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     public async ValueTask<long> CommitAsync(string content, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), effect: null, cancellationToken).ConfigureAwait(false)).Version;
+        Version = (await _agent.CommitUnderGrantAsync(Key, _agent.Payload(content), effect: null, cancellationToken, IsHeld).ConfigureAwait(false)).Version;
         return Version;
     }
 
@@ -52,7 +62,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(effect);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        var view = await CoherenceClient.UnwrapEffectFailureAsync(_agent.CommitUnderGrantAsync(Key, _agent.Payload(content), r => effect(r.Version), cancellationToken)).ConfigureAwait(false);
+        var view = await CoherenceClient.UnwrapEffectFailureAsync(_agent.CommitUnderGrantAsync(Key, _agent.Payload(content), r => effect(r.Version), cancellationToken, IsHeld)).ConfigureAwait(false);
         Version = view.Version;
         return Version;
     }
@@ -61,7 +71,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     public async ValueTask<long> DeleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) == 1, this);
-        Version = await _agent.DeleteUnderGrantAsync(Key, cancellationToken).ConfigureAwait(false);
+        Version = await _agent.DeleteUnderGrantAsync(Key, cancellationToken, IsHeld).ConfigureAwait(false);
         return Version;
     }
 
@@ -71,7 +81,7 @@ public sealed class CoherenceGrant : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
+        if (Interlocked.Exchange(ref _released, 1) == 0 && IsHeld)
         {
             await _agent.ReleaseAfterWriteAsync(Key).ConfigureAwait(false);
         }

@@ -11,6 +11,13 @@ public sealed class CoherenceOptions
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "AgentCoherence";
 
+    /// <summary>
+    /// <see cref="CoherenceMode.Enforce"/> (the default) refuses writes that would clobber newer work;
+    /// <see cref="CoherenceMode.Observe"/> applies them anyway and reports each as a would-be refusal
+    /// (<see cref="CoherenceClient.WouldBeRefused"/>, a Warning log, a metric). See docs/observe.md.
+    /// </summary>
+    public CoherenceMode Mode { get; set; } = CoherenceMode.Enforce;
+
     /// <summary>The namespace of keys given as plain names.</summary>
     public string DefaultNamespace { get; set; } = ArtifactKey.DefaultNamespace;
 

@@ -145,6 +145,14 @@ public sealed class CoherentAgent : IAsyncDisposable
 
         if (result.Refusal is { } refusal)
         {
+            if (Observes(refusal))
+            {
+                // Observe mode: the uncoordinated system would write without the grant. The grant handed back is
+                // not held; its commits and deletes go through the uncoordinated write (OverrideAsync).
+                _client.ReportWouldBeRefused(_logger, Id, "Acquire", refusal);
+                return new CoherenceGrant(this, key, result.Version, held: false);
+            }
+
             throw Refuse(refusal);
         }
 
@@ -276,6 +284,7 @@ public sealed class CoherentAgent : IAsyncDisposable
             result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Directory.DeleteAsync(Id, key, expectedVersion, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
+        result = await ObserveAsync("Delete", key, null, null, result, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
     }
 
@@ -363,13 +372,29 @@ public sealed class CoherentAgent : IAsyncDisposable
         var replay = unknown.Replay ?? throw new CoherenceArgumentException(nameof(unknown), $"The exception (operation id {unknown.OperationId}) was not raised by an agent; resend the write with its operation id to the store instead.");
         // A write sent with an effect that had not landed is applied now, effect included; what the effect throws
         // reaches the caller as it does from the write itself.
-        return await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
+        var landed = await CoherenceClient.UnwrapEffectFailureAsync(replay(cancellationToken)).ConfigureAwait(false) switch
         {
             WriteResult write => write.Succeeded,
             CommitAllResult batch => batch.Committed,
             bool released => released,
             var other => throw new InvalidOperationException($"Unexpected outcome {other?.GetType().Name}."),
         };
+
+        // The copy cached before the write is older than what landed (and the store records this agent's view at its
+        // own write): drop its validity, so the next read re-validates and fetches the version the write made.
+        if (landed && unknown.Operation is not "Release")
+        {
+            if (unknown.Operation == "CommitAll")
+            {
+                _cache.InvalidateAll();
+            }
+            else
+            {
+                _cache.Invalidate(unknown.Key);
+            }
+        }
+
+        return landed;
     }
 
     /// <summary>
@@ -465,6 +490,11 @@ public sealed class CoherentAgent : IAsyncDisposable
                 onResult: r => r.Committed ? _client.PublishAsync(r.Signals, CancellationToken.None) : ValueTask.CompletedTask).ConfigureAwait(false);
         }
 
+        if (!result.Committed && effect is null && _client.Observing && result.Refusals.All(r => r is null || WouldBeRefusal.IsCoordination(r.Reason)))
+        {
+            return await ObservePublishAsync(members, result, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!result.Committed)
         {
             foreach (var refusal in result.Refusals)
@@ -489,9 +519,16 @@ public sealed class CoherentAgent : IAsyncDisposable
 
     /// <summary>Commits under the grant; a non-null <paramref name="effect"/> runs inside the store's atomic step when the commit is applied.</summary>
     /// <exception cref="AtomicEffectFailedException">The effect threw; the store undid the step, nothing landed.</exception>
-    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, Action<WriteResult>? effect, CancellationToken cancellationToken)
+    internal async ValueTask<ArtifactView> CommitUnderGrantAsync(ArtifactKey key, ContentPayload payload, Action<WriteResult>? effect, CancellationToken cancellationToken, bool held = true)
     {
         var effects = effect is null ? null : _client.EffectStore();
+        if (!held)
+        {
+            // A grant observe mode handed out without the store granting it (its refusal was reported then).
+            var blind = await OverrideCoreAsync(key, payload, effect, cancellationToken).ConfigureAwait(false);
+            return blind.Refusal is { } refused ? throw Refuse(refused) : Committed(key, payload, blind.Version);
+        }
+
         WriteResult result;
         using (var activity = Span("coherence.commit", key))
         {
@@ -504,6 +541,7 @@ public sealed class CoherentAgent : IAsyncDisposable
                 onResult: PublishOnSuccess).ConfigureAwait(false);
         }
 
+        result = await ObserveAsync("Commit", key, payload, effect, result, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
     }
 
@@ -515,14 +553,21 @@ public sealed class CoherentAgent : IAsyncDisposable
         return result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(key, payload, result.Version);
     }
 
-    internal async ValueTask<long> DeleteUnderGrantAsync(ArtifactKey key, CancellationToken cancellationToken)
+    internal async ValueTask<long> DeleteUnderGrantAsync(ArtifactKey key, CancellationToken cancellationToken, bool held = true)
     {
         WriteResult result;
+        if (!held)
+        {
+            result = await OverrideCoreAsync(key, null, null, cancellationToken).ConfigureAwait(false);
+            return result.Refusal is { } refused ? throw Refuse(refused) : result.Version;
+        }
+
         using (var activity = Span("coherence.delete", key))
         {
             result = await _calls.WriteAsync("Delete", key, (op, ct) => _client.Directory.DeleteAsync(Id, key, null, op, ct), IsUnknownAgent, cancellationToken, onResult: r => DeletedAsync(key, r)).ConfigureAwait(false);
         }
 
+        result = await ObserveAsync("Delete", key, null, null, result, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal ? throw Refuse(refusal) : result.Version;
     }
 
@@ -669,7 +714,7 @@ public sealed class CoherentAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var grant = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
-        return await CommitUnderGrantAsync(key, payload, effect: null, cancellationToken).ConfigureAwait(false);
+        return await CommitUnderGrantAsync(key, payload, effect: null, cancellationToken, grant.IsHeld).ConfigureAwait(false);
     }
 
     private async ValueTask<ArtifactView> ReadSlowAsync(ArtifactKey key, CancellationToken cancellationToken)
@@ -778,16 +823,83 @@ public sealed class CoherentAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(key);
         var effects = effect is null ? null : _client.EffectStore();
         await _life.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        using var activity = Span("coherence.commit_cas", key);
+        WriteResult result;
+        using (var activity = Span("coherence.commit_cas", key))
+        {
+            result = await _calls.WriteAsync(
+                "CommitCas",
+                key,
+                (op, ct) => effects is null
+                    ? _client.Directory.CommitCasAsync(Id, key, payload, expectedVersion, op, ct)
+                    : effects.CommitCasWithEffectAsync(Id, key, payload, expectedVersion, op, effect!, ct),
+                IsUnknownAgent,
+                cancellationToken,
+                onResult: PublishOnSuccess).ConfigureAwait(false);
+        }
+
+        return await ObserveAsync("CommitCas", key, payload, effect, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Observe mode, a publish refused for coordination: each refused member is reported, then every member is applied
+    /// as an uncoordinated write, in the order given (one store step each: an uncoordinated fleet has no atomic batch).
+    /// </summary>
+    private async ValueTask<IReadOnlyList<ArtifactView>> ObservePublishAsync(IReadOnlyList<BatchMember> members, CommitAllResult refused, CancellationToken cancellationToken)
+    {
+        foreach (var refusal in refused.Refusals)
+        {
+            if (refusal is not null)
+            {
+                _client.ReportWouldBeRefused(_logger, Id, "CommitAll", refusal);
+            }
+        }
+
+        var views = new ArtifactView[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            var result = await OverrideCoreAsync(members[i].Key, members[i].Content, null, cancellationToken).ConfigureAwait(false);
+            views[i] = result.Refusal is { } refusal ? throw Refuse(refusal) : Committed(members[i].Key, members[i].Content, result.Version);
+        }
+
+        return views;
+    }
+
+    /// <summary>True when observe mode applies a write the store refused with <paramref name="refusal"/>.</summary>
+    private bool Observes(Refusal refusal) => _client.Observing && WouldBeRefusal.IsCoordination(refusal.Reason);
+
+    /// <summary>
+    /// Observe mode: a write the store refused for coordination is reported (log, metric, event) and applied anyway
+    /// through the uncoordinated write. Any other result (a success, a refusal that is not coordination, enforce
+    /// mode) is returned as it is.
+    /// </summary>
+    private async ValueTask<WriteResult> ObserveAsync(string operation, ArtifactKey key, ContentPayload? payload, Action<WriteResult>? effect, WriteResult result, CancellationToken cancellationToken)
+    {
+        if (result.Refusal is not { } refusal || !Observes(refusal))
+        {
+            return result;
+        }
+
+        _client.ReportWouldBeRefused(_logger, Id, operation, refusal);
+        return await OverrideCoreAsync(key, payload, effect, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The uncoordinated write (<see cref="IDirectoryStore.OverrideAsync"/>), with the fault rules of every write: a
+    /// fresh operation id retried as it is, signals published even after a lost reply, OutcomeUnknown resolvable.
+    /// </summary>
+    private async ValueTask<WriteResult> OverrideCoreAsync(ArtifactKey key, ContentPayload? payload, Action<WriteResult>? effect, CancellationToken cancellationToken)
+    {
+        var effects = effect is null ? null : _client.EffectStore();
+        using var activity = Span("coherence.override", key);
         return await _calls.WriteAsync(
-            "CommitCas",
+            "Override",
             key,
             (op, ct) => effects is null
-                ? _client.Directory.CommitCasAsync(Id, key, payload, expectedVersion, op, ct)
-                : effects.CommitCasWithEffectAsync(Id, key, payload, expectedVersion, op, effect!, ct),
+                ? _client.Directory.OverrideAsync(Id, key, payload, op, ct)
+                : effects.OverrideWithEffectAsync(Id, key, payload, op, effect!, ct),
             IsUnknownAgent,
             cancellationToken,
-            onResult: PublishOnSuccess).ConfigureAwait(false);
+            onResult: payload is null ? r => DeletedAsync(key, r) : PublishOnSuccess).ConfigureAwait(false);
     }
 
     private List<BatchMember> Members(List<PublishItem> items) =>

@@ -142,6 +142,21 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
     }
 
     /// <inheritdoc />
+    public ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            _signals.Clear();
+            var result = _rules.Override(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
+            Check(key, before);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -279,6 +294,28 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
             if (result.Committed)
             {
                 RunEffect(undo, "CommitAll", members[0].Key, effect, result);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(effect);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var before = VersionOf(key);
+            var undo = Snapshot(agent, operation, [key]);
+            _signals.Clear();
+            var result = _rules.Override(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
+            Check(key, before);
+            if (result.Succeeded)
+            {
+                RunEffect(undo, "Override", key, effect, result);
             }
 
             return ValueTask.FromResult(result);

@@ -92,6 +92,45 @@ public sealed class ClaudeHookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task In_observe_mode_a_stale_edit_is_let_through_with_a_warning_and_recorded()
+    {
+        Directory.CreateDirectory(Path.Combine(_repo.Path, ".coherence"));
+        await File.WriteAllTextAsync(Path.Combine(_repo.Path, HookSettings.RelativePath), """{ "mode": "observe" }""");
+        await File.WriteAllTextAsync(Plan, "v1\n");
+        await Hook("post-tool-use", Read(SessionA, Plan));
+        await Hook("post-tool-use", Read(SessionB, Plan));
+        await Hook("pre-tool-use", Write(SessionA, Plan, "A\n"));
+        await File.WriteAllTextAsync(Plan, "A\n");
+        Assert.Equal("{}", (await Hook("post-tool-use", Write(SessionA, Plan, "A\n", post: true))).Stdout);
+
+        // B's view is v1: enforce would deny; observe lets the edit go on and warns the user.
+        var pre = JsonDocument.Parse((await Hook("pre-tool-use", Write(SessionB, Plan, "B\n"))).Stdout).RootElement;
+        Assert.False(pre.TryGetProperty("hookSpecificOutput", out _));
+        var warning = pre.GetProperty("systemMessage").GetString()!;
+        Assert.Contains("observe mode", warning, StringComparison.Ordinal);
+        Assert.Contains(SessionA, warning, StringComparison.Ordinal);
+        Assert.Contains("version 2", warning, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Plan, "B\n");
+        var post = JsonDocument.Parse((await Hook("post-tool-use", Write(SessionB, Plan, "B\n", post: true))).Stdout).RootElement;
+        Assert.False(post.TryGetProperty("decision", out _));
+        Assert.Contains("recorded as version 3", post.GetProperty("systemMessage").GetString()!, StringComparison.Ordinal);
+        var v3 = await Status("plans/plan.md");
+        Assert.Equal(3, v3.Version);
+        Assert.Equal(SessionB, v3.LastWriter?.ToString());
+        Assert.Contains("warn", await File.ReadAllTextAsync(Path.Combine(_repo.Path, ClaudeHook.LogRelativePath)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mode_that_is_not_enforce_or_observe_denies_edits_naming_the_setting()
+    {
+        Directory.CreateDirectory(Path.Combine(_repo.Path, ".coherence"));
+        await File.WriteAllTextAsync(Path.Combine(_repo.Path, HookSettings.RelativePath), """{ "mode": "watch" }""");
+        var denied = await Hook("pre-tool-use", Write(SessionA, Plan, "x\n"));
+        Assert.Contains("\\u0022mode\\u0022 must be", denied.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unmanaged_file_passes_untouched_and_no_store_is_created()
     {
         var source = Path.Combine(_repo.Path, "src", "app.cs");

@@ -15,5 +15,6 @@ internal static class ShippedLibraries
         typeof(Kafka.KafkaEventBus).Assembly,
         typeof(MassTransit.MassTransitEventBus).Assembly,
         typeof(AgentFramework.CoherentAgentFileStore).Assembly,
+        typeof(Simulation.Simulator).Assembly,
     ];
 }

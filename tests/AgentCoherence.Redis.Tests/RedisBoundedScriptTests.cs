@@ -206,7 +206,7 @@ public sealed class RedisBoundedScriptTests(ITestOutputHelper output)
         await using var monitor = await RedisMonitor.StartAsync("127.0.0.1", server.Port);
 
         // Every script, every branch that reaches another key: reads, grants, commits that signal
-        // peers, a batch, deletes, a release, a sweep that reclaims and prunes, forget, inspect.
+        // peers, a batch, deletes, uncoordinated writes (observe mode), a release, a sweep that reclaims and prunes, forget, inspect.
         AgentId alice = "alice", bob = "bob", carol = "carol";
         ArtifactKey plan = new("team", "plan.md"), notes = new("team", "notes.md"), draft = new("team", "draft.md");
         foreach (var agent in new[] { alice, bob, carol })
@@ -222,6 +222,9 @@ public sealed class RedisBoundedScriptTests(ITestOutputHelper output)
         (await store.CommitAsync(alice, plan, Text("p2"), OperationId.New())).Ok();
         Assert.True((await store.CommitAllAsync(bob, [new BatchMember(notes, Text("n2"), 1), new BatchMember(draft, Text("d1"), 0)], OperationId.New())).Committed);
         (await store.DeleteAsync(bob, draft, 1, OperationId.New())).Ok();
+        (await store.OverrideAsync(carol, notes, Text("n3"), OperationId.New())).Ok();
+        (await store.OverrideAsync(alice, draft, Text("d3"), OperationId.New())).Ok();
+        (await store.OverrideAsync(alice, draft, null, OperationId.New())).Ok();
         Assert.True(await store.ReleaseAsync(alice, plan, OperationId.New()));
         await store.ReadAsync(carol, plan);
         (await store.AcquireAsync(carol, plan, OperationId.New())).Ok();

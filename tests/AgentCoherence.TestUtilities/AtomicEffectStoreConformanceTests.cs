@@ -75,6 +75,41 @@ public abstract class AtomicEffectStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_effect_of_an_override_runs_once_when_it_lands_and_not_on_its_replay()
+    {
+        (await Store.CommitCasAsync(A, Plan, Text("v1"), 0)).Ok();
+        (await Store.CommitCasAsync(A, Plan, Text("v2"), 1)).Ok();
+        var seen = new List<long>();
+        var op = OperationId.New();
+
+        // B never read: enforcement would refuse its write; the uncoordinated write lands with its effect.
+        Assert.Equal(3, (await Store.OverrideWithEffectAsync(B, Plan, Text("blind"), op, r => seen.Add(r.Version))).Ok());
+        Assert.Equal(3, (await Store.OverrideWithEffectAsync(B, Plan, Text("blind"), op, r => seen.Add(r.Version))).Ok());
+
+        Assert.Equal([3L], seen);
+        Assert.Equal(3, (await Store.InspectAsync(Plan))!.Version);
+    }
+
+    [Fact]
+    public async Task An_override_effect_that_throws_undoes_the_write_and_a_refused_delete_runs_none()
+    {
+        (await Store.CommitCasAsync(A, Plan, Text("v1"), 0)).Ok();
+        await Store.ReadAsync(B, Plan);
+        var op = OperationId.New();
+
+        await Assert.ThrowsAsync<AtomicEffectFailedException>(() => Store.OverrideWithEffectAsync(B, Plan, Text("lost"), op, _ => throw new IOException("disk full")).AsTask());
+        var record = (await Store.InspectAsync(Plan))!;
+        Assert.Equal(1, record.Version);
+        Assert.Equal(HolderState.Shared, record.Holders[A].State);
+
+        // Nothing was recorded: the same id applies now.
+        Assert.Equal(2, (await Store.OverrideWithEffectAsync(B, Plan, Text("landed"), op, _ => { })).Ok());
+        var ran = false;
+        (await Store.OverrideWithEffectAsync(B, Notes, null, OperationId.New(), _ => ran = true)).Refused(RefusalReason.NotFound);
+        Assert.False(ran);
+    }
+
+    [Fact]
     public async Task An_effect_that_throws_undoes_the_commit_and_records_no_operation()
     {
         (await Store.CommitCasAsync(A, Plan, Text("v1"), 0)).Ok();

@@ -28,6 +28,8 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicE
 
     public virtual ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken);
 
+    public virtual ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.OverrideAsync(agent, key, content, operation, cancellationToken);
+
     public virtual ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) => Inner.ReleaseAsync(agent, key, operation, cancellationToken);
 
     public virtual ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => Inner.ForgetAsync(agent, cancellationToken);
@@ -49,6 +51,8 @@ public abstract class DelegatingDirectoryStore(IDirectoryStore inner) : IAtomicE
     public virtual ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken);
 
     public virtual ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default) => InnerEffects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken);
+
+    public virtual ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) => InnerEffects.OverrideWithEffectAsync(agent, key, content, operation, effect, cancellationToken);
 
     public virtual ValueTask<T> InspectWithEffectAsync<T>(ArtifactKey key, Func<DirectoryRecord?, T> effect, CancellationToken cancellationToken = default) => InnerEffects.InspectWithEffectAsync(key, effect, cancellationToken);
 

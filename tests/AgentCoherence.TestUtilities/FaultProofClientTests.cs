@@ -174,6 +174,40 @@ public abstract class FaultProofClientTests : IAsyncLifetime
         Assert.Equal(2, (await Inner.InspectAsync(key))!.Version);
     }
 
+    // Found by the fleet simulator (seed 4 of the all-faults exploration): after ResolveAsync said "landed", the
+    // agent's cache still served the version the write replaced as current, and the store, which records the
+    // writer's view at its own write, let a grant write derived from that old copy land over it.
+    [Theory]
+    [InlineData("CommitCas")]
+    [InlineData("Commit")]
+    public async Task After_resolving_a_landed_write_the_agent_reads_what_it_wrote(string operation)
+    {
+        await using var coherence = Client(options: NoDelays(storeAttempts: 2));
+        await using var agent = coherence.Agent("a", Quiet);
+        var key = coherence.Key("doc");
+        await agent.WriteCasAsync(key, "v1", 0);
+        Assert.Equal("v1", (await agent.ReadAsync(key)).Text);
+
+        Faults.FaultOnly = operation;
+        Faults.Then(FaultyDirectoryStore.Fault.LoseReply, FaultyDirectoryStore.Fault.LoseReply);
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(async () =>
+        {
+            if (operation == "Commit")
+            {
+                await agent.WriteAsync(key, "v2");
+            }
+            else
+            {
+                await agent.WriteCasAsync(key, "v2", 1);
+            }
+        });
+
+        Assert.True(await agent.ResolveAsync(unknown));
+        var read = await agent.ReadAsync(key);
+        Assert.Equal(2, read.Version);
+        Assert.Equal("v2", read.Text);
+    }
+
     [Fact]
     public async Task A_write_whose_acquire_stays_unknown_reports_nothing_written_and_gives_the_grant_back()
     {

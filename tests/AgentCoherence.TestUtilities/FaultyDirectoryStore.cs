@@ -57,7 +57,7 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         }
     }
 
-    /// <summary>Only writes of this operation (Acquire, Commit, CommitCas, CommitAll, Delete, Release) take the faults; all when null.</summary>
+    /// <summary>Only writes of this operation (Acquire, Commit, CommitCas, CommitAll, Delete, Release, Override) take the faults; all when null.</summary>
     public string? FaultOnly { get; set; }
 
     /// <summary>Queues faults for the next writes, in order (for example a lost reply, then a lost retry).</summary>
@@ -132,6 +132,12 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
 
     public override ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
         Faulted(key, "Release", operation, () => Inner.ReleaseAsync(agent, key, operation, cancellationToken));
+
+    public override ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Override", operation, () => Inner.OverrideAsync(agent, key, content, operation, cancellationToken));
+
+    public override ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        Faulted(key, "Override", operation, () => InnerEffects.OverrideWithEffectAsync(agent, key, content, operation, effect, cancellationToken));
 
     // The effect variants take the same faults as the plain writes of the same name.
     public override ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>

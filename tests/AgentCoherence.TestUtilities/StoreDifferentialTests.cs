@@ -12,7 +12,8 @@ namespace AgentCoherence.Testing;
 /// implementation of the rules (SQL, Lua) from drifting. Writes carry operation ids: mostly fresh,
 /// sometimes none, and sometimes one the agent used before (recent enough to be recorded, or old
 /// enough to have left the log of <see cref="OperationLog.KeptPerAgent"/>, or one that was refused),
-/// so replays, fresh checks and the log's bound are compared too; some batches name an artifact twice.
+/// so replays, fresh checks and the log's bound are compared too; some batches name an artifact twice. The
+/// uncoordinated write of observe mode (Override, some of them deletes) is among the operations.
 /// </summary>
 public abstract class StoreDifferentialTests
 {
@@ -96,6 +97,13 @@ public abstract class StoreDifferentialTests
                         label = $"{agent} Commit {key} op={commitOp}";
                         left = Describe(await reference.CommitAsync(agent, key, payload, commitOp));
                         right = Describe(await store.CommitAsync(agent, key, payload, commitOp));
+                        break;
+                    case < 55:
+                        var overrideOp = NextOperation(agent);
+                        var overrideContent = random.Next(4) == 0 ? null : payload;
+                        label = $"{agent} Override {key} {(overrideContent is null ? "delete" : "content")} op={overrideOp}";
+                        left = Describe(await reference.OverrideAsync(agent, key, overrideContent, overrideOp));
+                        right = Describe(await store.OverrideAsync(agent, key, overrideContent, overrideOp));
                         break;
                     case < 60:
                         var casOp = NextOperation(agent);

@@ -279,6 +279,24 @@ public sealed class RedisDirectoryStore : IDirectoryStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>One script (<c>override.lua</c>), the same exactly-once operation log as every write script.</remarks>
+    public async ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = await RunWriteAsync(
+            "Override",
+            key,
+            operation,
+            RedisScripts.Override,
+            [_keys.Agents, _keys.Record(key), _keys.Holders(key), _keys.Touched(agent), _keys.Ops(agent)],
+            content is null
+                ? [agent.Value, Now(), "d", key.StoreKey, Op(operation)]
+                : [agent.Value, Now(), "c", key.StoreKey, Op(operation), content.Hash, content.SizeTokens.ToString(CultureInfo.InvariantCulture), content.Bytes]).ConfigureAwait(false);
+        return Replies.Write(reply, key, agent);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);

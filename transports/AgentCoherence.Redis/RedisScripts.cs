@@ -66,8 +66,10 @@ internal sealed class RedisScripts
 
     public static Script Inspect => Get("inspect");
 
+    public static Script Override => Get("override");
+
     /// <summary>Every script the store uses.</summary>
-    public static IReadOnlyList<Script> All => [Read, Acquire, Commit, CommitCas, CommitAll, Release, Forget, Heartbeat, Register, Sweep, Silent, Prune, Inspect];
+    public static IReadOnlyList<Script> All => [Read, Acquire, Commit, CommitCas, CommitAll, Release, Forget, Heartbeat, Register, Sweep, Silent, Prune, Inspect, Override];
 
     /// <summary>The function library: every script as one Redis 7 function.</summary>
     public static FunctionLibrary Library => LazyLibrary.Value;

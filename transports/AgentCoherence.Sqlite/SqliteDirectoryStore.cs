@@ -232,6 +232,13 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
     }
 
     /// <inheritdoc />
+    public ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Run("Override", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) => _rules.Override(state.State, agent, key, content, now, _signals, operation));
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -384,6 +391,25 @@ public sealed class SqliteDirectoryStore : IAtomicEffectStore, IDisposable, IAsy
             if (result.Succeeded && !replay)
             {
                 AtomicEffectFailedException.Run("CommitCas", key, effect, result);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(effect);
+        var replay = false;
+        return Run("Override", cancellationToken, state => LoadOne(state, agent, key, operation), (state, now) =>
+        {
+            replay = IsReplay(state, agent, operation);
+            return _rules.Override(state.State, agent, key, content, now, _signals, operation);
+        }, effect: result =>
+        {
+            if (result.Succeeded && !replay)
+            {
+                AtomicEffectFailedException.Run("Override", key, effect, result);
             }
         });
     }

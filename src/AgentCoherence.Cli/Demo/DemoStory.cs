@@ -22,9 +22,9 @@ internal static class DemoStory
     public const string PlanKey = "plans/plan.md";
     public const string CounterKey = "counters/done";
 
-    private const string Version1 = "# Plan\n1. Research the billing API\n2. Write the client\n";
+    public const string InitialPlan = "# Plan\n1. Research the billing API\n2. Write the client\n";
     private const string PlannerMarker = "behind a feature flag";
-    private const string ReviewerMarker = "Add contract tests";
+    public const string ReviewerMarker = "Add contract tests";
 
     /// <summary>The planner's edit: it derives a change to step 2 from whatever text it holds.</summary>
     public static string PlannerEdit(string text) => text.Replace("2. Write the client", "2. Write the client " + PlannerMarker, StringComparison.Ordinal);
@@ -58,7 +58,7 @@ internal static class DemoStory
     private static bool PartOne(IAnsiConsole console)
     {
         console.Write(new Rule("[yellow]1 · without coordination[/] (a plain Dictionary)").LeftJustified());
-        var files = new Dictionary<string, string>(StringComparer.Ordinal) { [PlanKey] = Version1 };
+        var files = new Dictionary<string, string>(StringComparer.Ordinal) { [PlanKey] = InitialPlan };
         var plannerCopy = files[PlanKey];
         var reviewerCopy = files[PlanKey];
         console.MarkupLine("planner and reviewer both read [blue]v1[/]");
@@ -86,7 +86,7 @@ internal static class DemoStory
         var signals = new List<string>();
         planner.SignalReceived += (_, signal) => signals.Add(signal.ToCompactText());
 
-        await planner.WriteAsync(PlanKey, Version1, cancellationToken);
+        await planner.WriteAsync(PlanKey, InitialPlan, cancellationToken);
         var plannerView = await planner.ReadAsync(PlanKey, cancellationToken);
         var reviewerView = await reviewer.ReadAsync(PlanKey, cancellationToken);
         console.MarkupLine($"planner and reviewer both read [blue]v{plannerView.Version}[/]");

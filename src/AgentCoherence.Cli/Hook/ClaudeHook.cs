@@ -142,12 +142,21 @@ internal static class ClaudeHook
 
             // The process ends after this one call: the session's view must outlive it.
             Coherence = new CoherenceOptions { KeepViewsOnDispose = true },
+            Mode = settings.Mode,
         };
         await using var volume = await CoherentVolume.OpenAsync(root, session, options, cancellationToken);
         if (pre)
         {
             var status = await volume.InspectAsync(relative, cancellationToken);
-            return IsStale(status, volume.AgentId) ? HookAnswer.Deny(StaleReason(relative, status, volume.AgentId)) : HookAnswer.Pass;
+            if (!IsStale(status, volume.AgentId))
+            {
+                return HookAnswer.Pass;
+            }
+
+            // Observe mode: the edit goes on; the user is told what enforcement would have denied.
+            return settings.Mode == CoherenceMode.Observe
+                ? HookAnswer.Warn($"coherence (observe mode) would deny this edit: {StaleReason(relative, status, volume.AgentId)}")
+                : HookAnswer.Deny(StaleReason(relative, status, volume.AgentId));
         }
 
         if (isRead)
@@ -156,7 +165,7 @@ internal static class ClaudeHook
             return HookAnswer.Pass;
         }
 
-        return await CommitEditAsync(volume, relative, cancellationToken);
+        return await CommitEditAsync(volume, relative, settings.Mode, cancellationToken);
     }
 
     // The session read the file: its view is the version now on disk.
@@ -179,7 +188,7 @@ internal static class ClaudeHook
     }
 
     // The edit tool wrote the file itself; its content becomes the version after the session's view.
-    private static async Task<HookAnswer> CommitEditAsync(CoherentVolume volume, string relative, CancellationToken cancellationToken)
+    private static async Task<HookAnswer> CommitEditAsync(CoherentVolume volume, string relative, CoherenceMode mode, CancellationToken cancellationToken)
     {
         var before = await volume.InspectAsync(relative, cancellationToken);
         var stale = IsStale(before, volume.AgentId);
@@ -195,6 +204,12 @@ internal static class ClaudeHook
         if (!stale)
         {
             return HookAnswer.Pass;
+        }
+
+        if (mode == CoherenceMode.Observe)
+        {
+            return HookAnswer.Warn(
+                $"coherence (observe mode): this session's edit of {relative} was made from a stale view (session {before.LastWriter} had committed version {before.Version}); it was recorded as version {version}. Enforce mode would have denied it.");
         }
 
         // A peer committed between this edit's check and its write: the edit landed on top of the peer's

@@ -5,8 +5,10 @@ namespace AgentCoherence.Cli.Hook;
 
 /// <summary>
 /// The Claude Code hook's settings, read from <c>&lt;repo&gt;/.coherence/claude.json</c> (all keys optional):
-/// <c>managed</c> (globs, default <c>CLAUDE.md</c> and <c>plans/**</c>) and <c>deadlineMs</c> (how long one hook
-/// invocation may work before it answers; default 5000, well below the hook timeout in hooks.json).
+/// <c>managed</c> (globs, default <c>CLAUDE.md</c> and <c>plans/**</c>), <c>deadlineMs</c> (how long one hook
+/// invocation may work before it answers; default 5000, well below the hook timeout in hooks.json) and <c>mode</c>
+/// (<c>"enforce"</c>, the default: stale edits are denied; <c>"observe"</c>: they are let through with a warning and
+/// recorded, so a team sees what enforcement would deny before turning it on).
 /// </summary>
 internal sealed class HookSettings
 {
@@ -22,6 +24,8 @@ internal sealed class HookSettings
     public IReadOnlyList<string> Managed { get; private init; } = DefaultManaged;
 
     public TimeSpan Deadline { get; private init; } = DefaultDeadline;
+
+    public CoherenceMode Mode { get; private init; } = CoherenceMode.Enforce;
 
     /// <summary>The settings of the repository at <paramref name="root"/>; the defaults when it has no settings file.</summary>
     /// <exception cref="HookSettingsException">The file exists but is not valid.</exception>
@@ -64,7 +68,17 @@ internal sealed class HookSettings
                 deadline = TimeSpan.FromMilliseconds(value);
             }
 
-            return new HookSettings { Managed = managed, Deadline = deadline };
+            var mode = CoherenceMode.Enforce;
+            if (json.TryGetProperty("mode", out var text))
+            {
+                mode = text.ValueKind == JsonValueKind.String && text.GetString() is { } name
+                    ? name.Equals("enforce", StringComparison.OrdinalIgnoreCase) ? CoherenceMode.Enforce
+                    : name.Equals("observe", StringComparison.OrdinalIgnoreCase) ? CoherenceMode.Observe
+                    : throw new HookSettingsException(path, "\"mode\" must be \"enforce\" or \"observe\"")
+                    : throw new HookSettingsException(path, "\"mode\" must be \"enforce\" or \"observe\"");
+            }
+
+            return new HookSettings { Managed = managed, Deadline = deadline, Mode = mode };
         }
         catch (JsonException ex)
         {

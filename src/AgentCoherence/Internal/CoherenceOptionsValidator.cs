@@ -44,6 +44,11 @@ internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOpti
             yield return $"{S}:StartTimeout must be positive and at most 10 minutes (got {options.StartTimeout}).";
         }
 
+        if (!Enum.IsDefined(options.Mode))
+        {
+            yield return $"{S}:Mode '{options.Mode}' is not one of Enforce, Observe.";
+        }
+
         var recovery = options.CrashRecovery;
         if (recovery.HeartbeatTimeout <= TimeSpan.Zero)
         {

@@ -50,6 +50,12 @@ internal static partial class Log
     [LoggerMessage(1015, LogLevel.Error, "Client start failed: {Reason}")]
     public static partial void StartFailed(ILogger logger, Exception exception, string reason);
 
+    [LoggerMessage(1016, LogLevel.Warning, "Observe mode: {Operation} by agent {Agent} on {Key} would be refused ({Reason}: current v{Version}, caller v{CallerVersion}, holder {Holder}); it is applied anyway")]
+    public static partial void WouldBeRefused(ILogger logger, string operation, string agent, string key, RefusalReason reason, long version, string callerVersion, string holder);
+
+    [LoggerMessage(1017, LogLevel.Warning, "A WouldBeRefused handler threw on a write of agent {Agent}; the write goes on")]
+    public static partial void WouldBeRefusedHandlerFailed(ILogger logger, Exception exception, string agent);
+
     [LoggerMessage(2001, LogLevel.Warning, "Sweep reclaimed {Key} from {Agent} ({Trigger}); owner epoch now {Epoch}")]
     public static partial void Reclaimed(ILogger logger, string key, string agent, string trigger, long epoch);
 

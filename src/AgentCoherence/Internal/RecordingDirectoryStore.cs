@@ -119,6 +119,20 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
     public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default) =>
         CommitAllCoreAsync(agent, members, operation, () => Effects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken));
 
+    // Observe mode's uncoordinated write: recorded as Override, with the content (none for a delete).
+    public ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        WriteAsync(OverrideEntry(agent, key, content, operation), () => _inner.OverrideAsync(agent, key, content, operation, cancellationToken));
+
+    public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        WriteAsync(OverrideEntry(agent, key, content, operation), () => Effects.OverrideWithEffectAsync(agent, key, content, operation, effect, cancellationToken));
+
+    private RecordingEntry OverrideEntry(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation)
+    {
+        // The operation does not say whether it deletes: a tombstone override is marked so replay deletes too.
+        var entry = Begin(RecordingOperation.Override, agent, key, operation);
+        return content is null ? entry with { Tombstone = true } : WithContent(entry, content);
+    }
+
     public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
         WriteAsync(
             Begin(expectedVersion is null ? RecordingOperation.Delete : RecordingOperation.DeleteCas, agent, key, operation) with { Expected = expectedVersion },

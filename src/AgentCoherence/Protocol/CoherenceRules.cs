@@ -234,6 +234,49 @@ public sealed class CoherenceRules
     }
 
     /// <summary>
+    /// The uncoordinated write of observe mode: what a system without coordination would do with a write that
+    /// enforcement refuses. Refused only for an unknown agent, and (a delete, <paramref name="content"/> null) for an
+    /// artifact that does not exist (NotFound); no expected version, grant, holder or epoch is checked. The version
+    /// moves up by one; the writer's view moves to it and its read epoch to the owner epoch, and it keeps E/M if it
+    /// held the grant (M), else becomes S. Every peer holding a view, a peer holding the grant included, becomes I
+    /// and gets a signal, in the order <see cref="Commit"/> uses. Recorded in the operation log like every write.
+    /// </summary>
+    /// <param name="state">The directory.</param>
+    /// <param name="agent">The writer.</param>
+    /// <param name="key">The artifact.</param>
+    /// <param name="content">The content, or null for a delete (a tombstone version).</param>
+    /// <param name="now">The store's time.</param>
+    /// <param name="signals">Receives the peers' signals.</param>
+    /// <param name="operation">The write's id (exactly-once, as for every write).</param>
+    public WriteResult Override(DirectoryState state, AgentId agent, ArtifactKey key, ContentPayload? content, DateTimeOffset now, List<InvalidationSignal> signals, OperationId operation = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(signals);
+        if (state.Operations.Find(agent, operation) is { } done)
+        {
+            return Replayed(done);
+        }
+
+        if (!state.Heartbeats.ContainsKey(agent))
+        {
+            return Refused(UnknownAgent(agent, key), 0);
+        }
+
+        var record = state.Records.GetValueOrDefault(key);
+        if (content is null && (record is null || !record.Exists))
+        {
+            return Refused(record is null ? new Refusal(RefusalReason.NotFound, key, 0) { Agent = agent } : NotFound(record, agent), record?.Version ?? 0);
+        }
+
+        record ??= GetOrCreate(state, key);
+        var entry = EntryFor(record, agent);
+        entry.ReadEpoch = record.OwnerEpoch;
+        Apply(record, agent, entry, content, now, keepGrant: true, signals);
+        return Remember(state, agent, operation, new WriteResult(null, record.Version, signals.Count == 0 ? [] : signals.ToArray()));
+    }
+
+    /// <summary>
     /// Atomic multi-artifact publish: every member passes the CommitCas checks and all advance, or
     /// nothing changes and the per-member refusals say why.
     /// </summary>

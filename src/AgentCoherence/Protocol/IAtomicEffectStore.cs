@@ -60,6 +60,21 @@ public interface IAtomicEffectStore : IDirectoryStore
     ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The uncoordinated write of observe mode (<see cref="IDirectoryStore.OverrideAsync"/>); <paramref name="effect"/>
+    /// runs inside the step when it is applied. The default implementation throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <param name="agent">The writer.</param>
+    /// <param name="key">The artifact.</param>
+    /// <param name="content">The content, or null to delete.</param>
+    /// <param name="operation">The write's id.</param>
+    /// <param name="effect">Runs inside the step with the result when the write is applied now; throwing undoes the step.</param>
+    /// <param name="cancellationToken">Honoured before the step starts.</param>
+    /// <exception cref="AtomicEffectFailedException">The effect threw; nothing was applied.</exception>
+    /// <exception cref="NotSupportedException">The store has no uncoordinated write with an effect.</exception>
+    ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} has no uncoordinated write with an effect (OverrideWithEffectAsync).");
+
+    /// <summary>
     /// Runs <paramref name="effect"/> on a copy of the artifact's record (null when the store has none) inside a
     /// step that excludes every write, and returns what it returns. Nothing in the store changes. For work that
     /// must not interleave with a write's effect: repairing what a writer that died inside its step left behind.

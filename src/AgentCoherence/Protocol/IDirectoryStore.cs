@@ -39,6 +39,22 @@ public interface IDirectoryStore
     /// <summary>Delete, under the grant (<paramref name="expectedVersion"/> null) or optimistically; commits a tombstone version.</summary>
     ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The uncoordinated write of observe mode (<see cref="CoherenceRules.Override"/>): applies
+    /// <paramref name="content"/> whatever the expected version, the grant, other holders and epochs, as a system
+    /// without coordination would. Refused only with UnknownAgent, and with NotFound for a delete of an artifact that
+    /// does not exist. Every peer holding a view (a grant holder included) is invalidated and signalled. Exactly once
+    /// by <paramref name="operation"/>, like every write.
+    /// </summary>
+    /// <param name="agent">The writer.</param>
+    /// <param name="key">The artifact.</param>
+    /// <param name="content">The content, or null to delete (a tombstone version).</param>
+    /// <param name="operation">The write's id: a retry with the same id returns the recorded result and applies nothing.</param>
+    /// <param name="cancellationToken">Honoured before the write is sent.</param>
+    /// <exception cref="NotSupportedException">The store has no uncoordinated write (the default implementation).</exception>
+    ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} has no uncoordinated write (OverrideAsync), so observe mode (AgentCoherence:Mode = Observe) cannot run on it.");
+
     /// <summary>Release the grant (E/M to S). False when the agent held none.</summary>
     ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default);
 

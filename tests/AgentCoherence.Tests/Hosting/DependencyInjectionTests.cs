@@ -44,6 +44,51 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task Observe_mode_is_switched_on_by_configuration_alone()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddAgentCoherence(Config(("AgentCoherence:Mode", "Observe")).GetSection("AgentCoherence"));
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<CoherenceClient>();
+        Assert.Equal(CoherenceMode.Observe, client.Options.Mode);
+
+        var reported = new List<WouldBeRefusal>();
+        client.WouldBeRefused += (_, r) => reported.Add(r);
+        await using var a = client.Agent("a");
+        await using var b = client.Agent("b");
+        await a.WriteAsync("doc", "v1");
+        await b.ReadAsync("doc");
+        await a.WriteAsync("doc", "v2");
+        Assert.Equal(3, (await b.WriteAsync("doc", "stale")).Version);
+        Assert.Equal(RefusalReason.StaleView, Assert.Single(reported).Refusal.Reason);
+    }
+
+    [Fact]
+    public void The_mode_defaults_to_enforce()
+    {
+        Assert.Equal(CoherenceMode.Enforce, new CoherenceOptions().Mode);
+    }
+
+    [Theory]
+    [InlineData("Observ")]
+    [InlineData("7")]
+    public async Task A_mode_that_is_not_enforce_or_observe_stops_the_host_at_start_naming_the_key(string value)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddAgentCoherence(Config(("AgentCoherence:Mode", value)).GetSection("AgentCoherence"));
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("AgentCoherence:Mode", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_mode_out_of_range_is_refused_without_a_host_too()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => new CoherenceClient(new InMemoryDirectoryStore(), new InMemoryEventBus(), new CoherenceOptions { Mode = (CoherenceMode)7 }));
+        Assert.Contains("AgentCoherence:Mode '7' is not one of Enforce, Observe.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_builder_swaps_the_store_and_bus()
     {
         var store = new InMemoryDirectoryStore();

@@ -1,0 +1,264 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using AgentCoherence.Cli.Simulate;
+using AgentCoherence.Simulation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AgentCoherence.Cli.Commands;
+
+/// <summary>Options every <c>simulate</c> command shares.</summary>
+internal class SimulateSettings : CommandSettings
+{
+    [CommandOption("--json")]
+    [Description("Print the result as JSON (camelCase) and nothing else.")]
+    public bool Json { get; init; }
+
+    [CommandOption("--strategy <STRATEGY>")]
+    [Description("Cache strategy: lazy (default), eager, lease, access-count, broadcast. 'sweep' takes a comma-separated list (default: all five).")]
+    public string? Strategy { get; init; }
+
+    [CommandOption("--faults <FAULTS>")]
+    [Description("none (default; 'all' with --fuzz), all, or a comma-separated list: crash, stall, loss, duplication, delay, reorder, partition, outage, lost-reply.")]
+    public string? Faults { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        try
+        {
+            _ = Strategy is null ? default : Strategy.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Simulator.ParseStrategy).ToList();
+            _ = Faults is null ? null : SimulationFaults.Parse(Faults);
+            return ValidationResult.Success();
+        }
+        catch (CoherenceArgumentException ex)
+        {
+            return ValidationResult.Error(ex.Message.Split(" (Parameter", 2)[0]);
+        }
+    }
+
+    public CacheStrategy OneStrategy => Strategy is null ? CacheStrategy.Lazy : Simulator.ParseStrategy(Strategy);
+
+    public SimulationFaults FaultsOr(SimulationFaults fallback) => Faults is null ? fallback : SimulationFaults.Parse(Faults);
+}
+
+/// <summary>
+/// <c>coherence simulate --fuzz [--seeds 10000] [--first-seed 1] [--faults all] [--parallel N] [--json]</c>: the seed
+/// explorer. Without <c>--fuzz</c> it points at the subcommands. Exit 0 when no seed broke an invariant, 1 otherwise.
+/// </summary>
+internal sealed class SimulateFuzzCommand(IAnsiConsole console) : AsyncCommand<SimulateFuzzCommand.Settings>
+{
+    internal sealed class Settings : SimulateSettings
+    {
+        [CommandOption("--fuzz")]
+        [Description("Run many short random fleets (2-5 agents, 1-3 artifacts, 20-40 ticks, every strategy) in parallel and report every seed that breaks an invariant.")]
+        public bool Fuzz { get; init; }
+
+        [CommandOption("--seeds <COUNT>")]
+        [Description("How many seeds (default 10000).")]
+        public int Seeds { get; init; } = 10_000;
+
+        [CommandOption("--first-seed <SEED>")]
+        [Description("The first seed (default 1).")]
+        public int FirstSeed { get; init; } = 1;
+
+        [CommandOption("--parallel <N>")]
+        [Description("Runs at once (default: the processor count).")]
+        public int? Parallel { get; init; }
+
+        public override ValidationResult Validate() =>
+            Seeds is < 1 or > 10_000_000 ? ValidationResult.Error("--seeds must be from 1 to 10000000.")
+            : Parallel is < 1 or > 1024 ? ValidationResult.Error("--parallel must be from 1 to 1024.")
+            : base.Validate();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!settings.Fuzz)
+        {
+            console.MarkupLine("Use [bold]coherence simulate paper[/], [bold]run[/], [bold]sweep <name>[/], or [bold]--fuzz[/] (see --help).");
+            return 2;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var report = Simulator.Fuzz(settings.FirstSeed, settings.Seeds, settings.FaultsOr(SimulationFaults.All), maxParallelism: settings.Parallel);
+        watch.Stop();
+        if (settings.Json)
+        {
+            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(report), cancellationToken);
+        }
+        else
+        {
+            var seconds = watch.Elapsed.TotalSeconds;
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{report.Seeds:N0} seeds from {report.FirstSeed}: {report.Ticks:N0} ticks, {report.Operations:N0} agent operations in {seconds:0.0} s ({report.Ticks / seconds:N0} ticks/s)");
+            var f = report.Faults;
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"faults: {f.Crashes:N0} crashes, {f.Stalls:N0} stalls, {f.SignalsLost:N0} signals lost, {f.SignalsDuplicated:N0} duplicated, {f.SignalsDelayed:N0} delayed, {f.Reorderings:N0} reorderings, {f.Partitions:N0} partitions, {f.StoreOutages:N0} store outages, {f.RepliesLost:N0} replies lost, {f.OutcomesUnknown:N0} unknown outcomes");
+            if (report.Violations.Count == 0)
+            {
+                console.MarkupLine("[green]no invariant broken[/]");
+            }
+
+            foreach (var violation in report.Violations)
+            {
+                SimulationRenderer.Violation(console, violation);
+            }
+        }
+
+        return report.Violations.Count == 0 ? 0 : 1;
+    }
+}
+
+/// <summary><c>coherence simulate paper [--seeds 10] [--strategy lazy] [--json]</c>: the paper's table beside ours and the lower bound.</summary>
+internal sealed class SimulatePaperCommand(IAnsiConsole console) : AsyncCommand<SimulatePaperCommand.Settings>
+{
+    internal sealed class Settings : SimulateSettings
+    {
+        [CommandOption("--seeds <COUNT>")]
+        [Description("Seeds per volatility, 1 to N (default 10, as the paper).")]
+        public int Seeds { get; init; } = 10;
+
+        public override ValidationResult Validate() =>
+            Seeds is < 1 or > 100_000 ? ValidationResult.Error("--seeds must be from 1 to 100000.") : base.Validate();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var comparison = Simulator.Paper(Simulator.Seeds(settings.Seeds), settings.OneStrategy);
+        if (settings.Json)
+        {
+            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(comparison), cancellationToken);
+        }
+        else
+        {
+            SimulationRenderer.Paper(console, comparison);
+        }
+
+        return comparison.Rows.Any(r => r.Summary.Violations > 0) ? 1 : 0;
+    }
+}
+
+/// <summary>
+/// <c>coherence simulate run [--workload paper] [--strategy lazy] [--seed N | --seeds N] [--faults …] [--json]</c>: one
+/// workload, one seed (the result) or seeds 1..N (the summary). Exit 1 when a run broke an invariant.
+/// </summary>
+internal sealed class SimulateRunCommand(IAnsiConsole console) : AsyncCommand<SimulateRunCommand.Settings>
+{
+    internal sealed class Settings : SimulateSettings
+    {
+        [CommandOption("--workload <NAME>")]
+        [Description("paper (V = 0.10), paper-v0.25 (any V), bench-planning, bench-code-review, bench-high-churn, fuzz-N (the explorer's fleet at seed N).")]
+        public string Workload { get; init; } = "paper";
+
+        [CommandOption("--seed <SEED>")]
+        [Description("Run this one seed and print its result.")]
+        public int? Seed { get; init; }
+
+        [CommandOption("--seeds <COUNT>")]
+        [Description("Run seeds 1..COUNT and print the summary (default 10).")]
+        public int Seeds { get; init; } = 10;
+
+        public override ValidationResult Validate() =>
+            SimulationWorkload.Named(Workload) is null ? ValidationResult.Error($"Unknown workload '{Workload}'. Use paper, paper-v<V>, bench-planning, bench-code-review, bench-high-churn or fuzz-<seed>.")
+            : Seeds is < 1 or > 1_000_000 ? ValidationResult.Error("--seeds must be from 1 to 1000000.")
+            : base.Validate();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var workload = SimulationWorkload.Named(settings.Workload)!;
+        var strategy = settings.Strategy is null && settings.Workload.StartsWith("fuzz-", StringComparison.Ordinal)
+            ? Simulator.FuzzFleet(int.Parse(settings.Workload.AsSpan(5), CultureInfo.InvariantCulture)).Strategy
+            : settings.OneStrategy;
+        var run = new SimulationSettings { Workload = workload, Strategy = strategy, Faults = settings.FaultsOr(SimulationFaults.None) };
+        if (settings.Seed is { } seed)
+        {
+            var result = Simulator.Run(run with { Seed = seed });
+            if (settings.Json)
+            {
+                await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(result), cancellationToken);
+            }
+            else
+            {
+                SimulationRenderer.Summary(console, SimulationSummary.From([result]));
+                if (result.Violation is { } violation)
+                {
+                    SimulationRenderer.Violation(console, violation);
+                }
+            }
+
+            return result.Violation is null ? 0 : 1;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var summary = Simulator.RunSeeds(run, Simulator.Seeds(settings.Seeds));
+        watch.Stop();
+        if (settings.Json)
+        {
+            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(summary), cancellationToken);
+        }
+        else
+        {
+            SimulationRenderer.Summary(console, summary);
+            var ticks = summary.Runs.Sum(r => (long)r.Ticks);
+            var ops = summary.Runs.Sum(r => r.Measures.Operations);
+            var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{ticks:N0} ticks, {ops:N0} agent operations in {seconds:0.000} s: {ticks / seconds:N0} ticks/s, {ops / seconds:N0} operations/s[/]");
+            foreach (var violation in summary.Runs.Select(r => r.Violation).OfType<InvariantViolation>())
+            {
+                SimulationRenderer.Violation(console, violation);
+            }
+        }
+
+        return summary.Violations == 0 ? 0 : 1;
+    }
+}
+
+/// <summary><c>coherence simulate sweep &lt;volatility|agents|artifact-size|signal-loss|all&gt; [--seeds 5] [--strategy …] [--json]</c>.</summary>
+internal sealed class SimulateSweepCommand(IAnsiConsole console) : AsyncCommand<SimulateSweepCommand.Settings>
+{
+    internal sealed class Settings : SimulateSettings
+    {
+        [CommandArgument(0, "<SWEEP>")]
+        [Description("volatility, agents, artifact-size, signal-loss, or all.")]
+        public string Sweep { get; init; } = "";
+
+        [CommandOption("--seeds <COUNT>")]
+        [Description("Seeds per point (default 10).")]
+        public int Seeds { get; init; } = 10;
+
+        public override ValidationResult Validate() =>
+            Sweep != "all" && !Simulator.SweepNames.Contains(Sweep) ? ValidationResult.Error($"Unknown sweep '{Sweep}'. Use {string.Join(", ", Simulator.SweepNames)} or all.")
+            : Seeds is < 1 or > 100_000 ? ValidationResult.Error("--seeds must be from 1 to 100000.")
+            : base.Validate();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var names = settings.Sweep == "all" ? Simulator.SweepNames : [settings.Sweep];
+        var strategies = settings.Strategy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Simulator.ParseStrategy).ToList();
+        var seeds = Simulator.Seeds(settings.Seeds);
+        var sweeps = new List<SimulationSweep>();
+        if (settings.Json)
+        {
+            sweeps.AddRange(names.Select(n => Simulator.Sweep(n, seeds, strategies)));
+            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(sweeps), cancellationToken);
+            return 0;
+        }
+
+        await console.Progress().StartAsync(async progress =>
+        {
+            foreach (var name in names)
+            {
+                var task = progress.AddTask($"sweep {name}");
+                sweeps.Add(await Task.Run(() => Simulator.Sweep(name, seeds, strategies), cancellationToken));
+                task.Value = task.MaxValue;
+            }
+        });
+        foreach (var sweep in sweeps)
+        {
+            SimulationRenderer.Sweep(console, sweep);
+        }
+
+        return 0;
+    }
+}
