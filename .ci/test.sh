@@ -70,6 +70,13 @@ if [ -x formal/check.sh ] || [ -f formal/check.sh ]; then
   bash formal/check.sh || status=1
 fi
 
+# The seed explorer of issue 15 at full size: 10,000 random fleets with every fault, each checked after
+# every tick (docs/simulation.md). A broken invariant prints the seed and the command that replays it.
+echo "== coherence simulate --fuzz --seeds 10000 --faults all"
+fuzz=passed
+timeout 15m dotnet src/AgentCoherence.Cli/bin/Debug/net10.0/AgentCoherence.Cli.dll simulate --fuzz --seeds 10000 --faults all \
+  || { status=1; fuzz=FAILED; }
+
 # The fleet sample built from those packages, two workers on redis-server and nats-server (docs/fleet.md).
 echo "== .ci/fleet.sh"
 fleet=passed
@@ -87,5 +94,6 @@ rm -f "$log"
 [ "$passed" -gt 0 ] || status=1
 [ "$pack" = passed ] || echo "pack: FAILED (.ci/pack.sh above says what is missing)"
 [ "$fleet" = passed ] || echo "fleet: $fleet (.ci/fleet.sh above says why)"
+[ "$fuzz" = passed ] || echo "fuzz: FAILED (the seed and the command to replay it are printed above)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

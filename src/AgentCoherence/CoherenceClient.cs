@@ -528,7 +528,7 @@ public sealed class CoherenceClient : IAsyncDisposable
 
     private Recorder OpenRecorder(RecordingOptions options, string setting)
     {
-        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, "Enforce");
+        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, Options.Mode.ToString());
         lock (_recordGate)
         {
             _recorders = [.. _recorders ?? [], recorder];

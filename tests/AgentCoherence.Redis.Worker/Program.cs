@@ -13,8 +13,9 @@ using StackExchange.Redis;
 //       commit <content>                  commits under the grant it took; prints COMMIT Ok v<version> or COMMIT <ExceptionType> <message>
 //     It exits without leaving (no Forget): the test inspects what the zombie left in the store.
 //   record <configuration> <keyPrefix> <dir> <agent> <count>
-//     A CoherenceClient recording into <dir> (RecordTo); <agent> makes <count> UpdateAsync increments of key
-//     counter and reads it back after each; prints DONE <agent> <final version>.
+//     A CoherenceClient recording into <dir> (RecordTo) runs the contended workload of
+//     tests/Shared/ContendedRecordingWorkload.cs: prints READ v<version>, waits for a line on stdin, prints DUEL won|lost,
+//     makes <count> increments of key counter in all and grant writes of board.md, prints DONE <agent> refusals <n>.
 //   The client's warnings (a store call retried, with its operation id) are printed as LOG lines.
 var command = args.Length > 0 ? args[0] : "";
 return command switch
@@ -33,22 +34,8 @@ static int Usage()
 static async Task<int> Record(string configuration, string prefix, string directory, string agentName, int count)
 {
     await using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-    await using var client = new CoherenceClient(new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = prefix }), new InMemoryEventBus());
-    await using (client.RecordTo(directory))
-    {
-        await using var agent = client.Agent(agentName);
-        var key = client.Key("counter");
-        ArtifactView? last = null;
-        for (var i = 0; i < count; i++)
-        {
-            await agent.UpdateAsync(key, current => ((current is null ? 0 : long.Parse(current.Text, CultureInfo.InvariantCulture)) + 1).ToString(CultureInfo.InvariantCulture));
-            last = await agent.ReadAsync(key);
-        }
-
-        Console.WriteLine($"DONE {agentName} {last?.Version}");
-    }
-
-    return 0;
+    await using var client = new CoherenceClient(new RedisDirectoryStore(connection, new RedisStoreOptions { KeyPrefix = prefix }), new InMemoryEventBus(), ContendedRecordingWorkload.Options());
+    return await ContendedRecordingWorkload.RunAsync(client, directory, agentName, count);
 }
 
 static async Task<int> Zombie(string configuration, string prefix, AgentId id, ArtifactKey key)

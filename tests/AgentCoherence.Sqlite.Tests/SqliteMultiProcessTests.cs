@@ -43,25 +43,15 @@ public sealed class SqliteMultiProcessTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public async Task Two_processes_recording_into_one_directory_leave_files_that_merge_by_time()
+    public async Task Two_processes_recording_a_contended_run_into_one_directory_leave_files_that_merge_and_replay_clean()
     {
         var path = _directory.File("recorded.db");
         var recordings = Path.Combine(_directory.Path, "recordings");
         var workers = new[] { "alpha", "beta" }.Select(agent => WorkerProcess.Start("record", path, recordings, agent, "40")).ToList();
-        try
-        {
-            foreach (var worker in workers)
-            {
-                Assert.True(await worker.WaitForExit(Patience) == 0, worker.Transcript);
-            }
-        }
-        finally
-        {
-            workers.ForEach(w => w.Dispose());
-        }
+        await TwoProcessRecording.RunAsync(workers, Patience);
 
-        var merged = await TwoProcessRecording.AssertMergedAsync(recordings, 40, "alpha", "beta");
-        output.WriteLine($"{merged.Count} lines merged");
+        var (merged, replay) = await TwoProcessRecording.AssertMergedAsync(recordings, 40, "alpha", "beta");
+        output.WriteLine(TwoProcessRecording.Describe(merged, replay));
     }
 
     [Fact]

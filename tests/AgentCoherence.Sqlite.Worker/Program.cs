@@ -14,8 +14,9 @@ using AgentCoherence.Protocol;
 //   contend <db> <writers> <key> <threads>   caps the thread pool at <threads>, opens <writers> stores (one connection each) and prints OPEN <writers> pool <max threads>;
 //                                            on a line from stdin starts the writers, each making one CAS increment of <key>; prints WAITING <writers> once every
 //                                            writer's first call returned without completing, then PROBE from a work item queued after that, then DONE <versions, sorted>
-//   record <db> <dir> <agent> <count>       a CoherenceClient recording into <dir> (RecordTo); <agent> makes <count> UpdateAsync increments of key counter
-//                                            and reads it back after each; prints DONE <agent> <final version>
+//   record <db> <dir> <agent> <count>       a CoherenceClient recording into <dir> (RecordTo) runs the contended workload of
+//                                            tests/Shared/ContendedRecordingWorkload.cs: prints READ v<version>, waits for a line on stdin,
+//                                            prints DUEL won|lost, makes <count> increments of key counter in all and grant writes of board.md, prints DONE
 var command = args.Length > 0 ? args[0] : "";
 if (command == "record")
 {
@@ -172,22 +173,8 @@ static async Task<int> Churn(SqliteDirectoryStore store, AgentId agent, Artifact
 
 static async Task<int> Record(string path, string directory, string agentName, int count)
 {
-    await using var client = new CoherenceClient(Open(path), new InMemoryEventBus());
-    await using (client.RecordTo(directory))
-    {
-        await using var agent = client.Agent(agentName);
-        var key = client.Key("counter");
-        ArtifactView? last = null;
-        for (var i = 0; i < count; i++)
-        {
-            await agent.UpdateAsync(key, current => ((current is null ? 0 : long.Parse(current.Text, CultureInfo.InvariantCulture)) + 1).ToString(CultureInfo.InvariantCulture));
-            last = await agent.ReadAsync(key);
-        }
-
-        Console.WriteLine($"DONE {agentName} {last?.Version}");
-    }
-
-    return 0;
+    await using var client = new CoherenceClient(Open(path), new InMemoryEventBus(), ContendedRecordingWorkload.Options());
+    return await ContendedRecordingWorkload.RunAsync(client, directory, agentName, count);
 }
 
 static async Task<int> Contend(string path, int writers, ArtifactKey key, int threads)

@@ -29,18 +29,30 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         Unavailable,
     }
 
+    // Agents running as concurrent tasks share one wrapper: the queue and the bookkeeping are taken under this lock.
+    private readonly Lock _gate = new();
     private readonly Queue<Fault> _faults = new();
 
     /// <summary>The fault the next write suffers; reset to <see cref="Fault.None"/> once used.</summary>
     public Fault NextWrite
     {
-        get => _faults.TryPeek(out var fault) ? fault : Fault.None;
+        get
+        {
+            lock (_gate)
+            {
+                return _faults.TryPeek(out var fault) ? fault : Fault.None;
+            }
+        }
+
         set
         {
-            _faults.Clear();
-            if (value != Fault.None)
+            lock (_gate)
             {
-                _faults.Enqueue(value);
+                _faults.Clear();
+                if (value != Fault.None)
+                {
+                    _faults.Enqueue(value);
+                }
             }
         }
     }
@@ -51,9 +63,12 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
     /// <summary>Queues faults for the next writes, in order (for example a lost reply, then a lost retry).</summary>
     public void Then(params Fault[] faults)
     {
-        foreach (var fault in faults)
+        lock (_gate)
         {
-            _faults.Enqueue(fault);
+            foreach (var fault in faults)
+            {
+                _faults.Enqueue(fault);
+            }
         }
     }
 
@@ -147,9 +162,12 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
     private async ValueTask<T> Faulted<T>(ArtifactKey key, string operation, OperationId id, Func<ValueTask<T>> write)
     {
         var fault = Fault.None;
-        if ((FaultOnly is null || FaultOnly == operation) && _faults.Count > 0)
+        lock (_gate)
         {
-            fault = _faults.Dequeue();
+            if ((FaultOnly is null || FaultOnly == operation) && _faults.Count > 0)
+            {
+                fault = _faults.Dequeue();
+            }
         }
 
         if (fault == Fault.Unavailable)
@@ -164,8 +182,12 @@ public sealed class FaultyDirectoryStore(IDirectoryStore inner) : DelegatingDire
         }
 
         var result = await write();
-        WritesApplied++;
-        Applied.Add((operation, id));
+        lock (_gate)
+        {
+            WritesApplied++;
+            Applied.Add((operation, id));
+        }
+
         switch (fault)
         {
             case Fault.LoseReply:

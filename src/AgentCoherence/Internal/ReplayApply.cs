@@ -118,82 +118,12 @@ internal static class ReplayApply
         }
     }
 
-    /// <summary>
-    /// Observe mode's uncoordinated write, applied as the observe-mode override does (until the rules carry it):
-    /// refused only for an unknown agent or a delete of nothing; the version moves up, the writer's view and read
-    /// epoch move to the current ones, and every peer holding a view becomes I and is signalled.
-    /// </summary>
+    /// <summary>Observe mode's uncoordinated write, through the same rule the stores apply (<see cref="CoherenceRules.Override"/>).</summary>
     private static Mismatch? Override(RecordingEntry e, DirectoryState state, CoherenceRules rules, bool compare, DateTimeOffset now, OperationId op, List<InvalidationSignal> signals)
     {
-        _ = rules;
-        var agent = Agent(e);
-        var key = Key(e);
-        var delete = e.Tombstone == true;
-        if (state.Operations.Find(agent, op) is { } done)
-        {
-            return Compare(e, compare, null, done.Versions.Count > 0 ? done.Versions[0] : 0, done.Signals);
-        }
-
-        if (!state.Heartbeats.ContainsKey(agent))
-        {
-            return Compare(e, compare, new Refusal(RefusalReason.UnknownAgent, key, 0) { Agent = agent }, 0, []);
-        }
-
-        state.Records.TryGetValue(key, out var record);
-        if (delete && (record is null || !record.Exists))
-        {
-            return Compare(e, compare, new Refusal(RefusalReason.NotFound, key, record?.Version ?? 0) { Agent = agent }, record?.Version ?? 0, []);
-        }
-
-        if (record is null)
-        {
-            record = new DirectoryRecord(key);
-            state.Records[key] = record;
-        }
-
-        if (!record.Holders.TryGetValue(agent, out var entry))
-        {
-            entry = new HolderEntry();
-            record.Holders[agent] = entry;
-        }
-
-        var payload = delete ? null : Payload(e.Hash, e.Tokens);
-        record.Version++;
-        record.IsTombstone = delete;
-        record.Content = payload?.Bytes;
-        record.ContentHash = payload?.Hash;
-        record.SizeTokens = payload?.SizeTokens ?? 0;
-        record.LastWriter = agent;
-        record.CommittedAt = now;
-        entry.ReadEpoch = record.OwnerEpoch;
-        entry.ViewVersion = record.Version;
-        if (entry.State.HoldsGrant())
-        {
-            entry.State = HolderState.Modified;
-        }
-        else
-        {
-            entry.State = HolderState.Shared;
-            entry.GrantedAt = null;
-        }
-
-        foreach (var (peer, peerEntry) in record.Holders.OrderBy(h => h.Key.Value, StringComparer.Ordinal))
-        {
-            if (peer != agent && peerEntry.State != HolderState.Invalid)
-            {
-                peerEntry.State = HolderState.Invalid;
-                peerEntry.GrantedAt = null;
-                signals.Add(new InvalidationSignal(key, record.Version, agent, delete ? SignalKind.Delete : SignalKind.Commit, peer, record.OwnerEpoch));
-            }
-        }
-
-        var produced = signals.ToArray();
-        if (!op.IsNone)
-        {
-            state.Operations.Record(agent, new RecordedOperation(op, [record.Version], produced));
-        }
-
-        return Compare(e, compare, null, record.Version, produced);
+        var payload = e.Tombstone == true ? null : Payload(e.Hash, e.Tokens);
+        var result = rules.Override(state, Agent(e), Key(e), payload, now, signals, op);
+        return Compare(e, compare, result.Refusal, result.Version, result.Signals);
     }
 
     private static Mismatch? CommitAll(ReplayStep step, DirectoryState state, CoherenceRules rules, bool compare, DateTimeOffset now, OperationId op)

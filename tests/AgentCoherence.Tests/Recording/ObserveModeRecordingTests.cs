@@ -26,6 +26,7 @@ public sealed class ObserveModeRecordingTests
         await handle.DisposeAsync();
 
         var file = await RecordingReader.ReadFileAsync(Assert.Single(Directory.GetFiles(dir.Path)));
+        Assert.Equal("Observe", file.Header.Mode);
         var writes = file.Entries.Where(e => e.Agent == "coder" && e.Op is RecordingOperation.CommitCas or RecordingOperation.Override).Select(RecorderTests.Describe).ToList();
         Assert.Equal(2, writes.Count);
         Assert.StartsWith("CommitCas coder", writes[0], StringComparison.Ordinal);
