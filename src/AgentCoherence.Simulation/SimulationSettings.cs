@@ -22,9 +22,18 @@ public sealed record SimulationSettings
 
     /// <summary>
     /// Builds the store the fleet shares, on the run's simulated clock; a new <see cref="InMemoryDirectoryStore"/> when
-    /// null. The store must answer every call synchronously (the in-memory store does): the run is single-threaded.
+    /// null. The store must answer every call synchronously (the in-memory store does; so does an uncontended
+    /// <c>SqliteDirectoryStore</c>): the run is single-threaded, and a call that does not complete at once stops it
+    /// with an error. Called once per run; the run disposes the store (<see cref="IAsyncDisposable"/> or
+    /// <see cref="IDisposable"/>) when it ends.
     /// </summary>
     public Func<TimeProvider, IDirectoryStore>? StoreFactory { get; init; }
+
+    /// <summary>
+    /// The store's name as <c>coherence simulate --store</c> takes it (<c>sqlite</c>, say), added to a violation's
+    /// reproduce command; null for the default in-memory store.
+    /// </summary>
+    public string? StoreName { get; init; }
 
     /// <summary>Called with every client (one per simulated process) right after it is created, before its agent is.</summary>
     public Action<CoherenceClient>? ClientCreated { get; init; }

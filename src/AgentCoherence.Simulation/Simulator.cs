@@ -48,13 +48,17 @@ public static class Simulator
         count is < 1 or > 1_000_000 ? throw new CoherenceArgumentException(nameof(count), $"Seeds must be 1 to 1,000,000 (got {count}).") : Enumerable.Range(first, count).ToList();
 
     /// <summary>The paper's table: its configuration at each of its volatilities, over <paramref name="seeds"/>, with <paramref name="strategy"/>.</summary>
-    public static PaperComparison Paper(IReadOnlyList<int> seeds, CacheStrategy strategy = CacheStrategy.Lazy)
+    /// <param name="seeds">The seeds of each volatility's runs.</param>
+    /// <param name="strategy">Every agent's cache strategy.</param>
+    /// <param name="storeFactory">Builds each run's store (a new in-memory store when null); see <see cref="SimulationSettings.StoreFactory"/>.</param>
+    /// <param name="storeName">The store's name for reproduce commands; see <see cref="SimulationSettings.StoreName"/>.</param>
+    public static PaperComparison Paper(IReadOnlyList<int> seeds, CacheStrategy strategy = CacheStrategy.Lazy, Func<TimeProvider, IDirectoryStore>? storeFactory = null, string? storeName = null)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         var rows = PaperComparison.Published.Select(p =>
         {
             var workload = SimulationWorkload.Paper(p.Volatility);
-            var summary = RunSeeds(new SimulationSettings { Workload = workload, Strategy = strategy }, seeds);
+            var summary = RunSeeds(new SimulationSettings { Workload = workload, Strategy = strategy, StoreFactory = storeFactory, StoreName = storeName }, seeds);
             return new PaperRow(p.Volatility, p.Savings, p.Sd, Math.Round(workload.TheoremLowerBound(), 6), summary.SavingsVsBroadcast, summary.SavingsVsBroadcastAsPaper, summary.SavingsVsBroadcastFull, summary);
         }).ToList();
         return new PaperComparison(strategy.ToString(), seeds, rows);
@@ -65,8 +69,13 @@ public static class Simulator
     /// <c>agents</c> (2 to 16), <c>artifact-size</c> (512 to 16,384 tokens) or <c>signal-loss</c> (0 to 50 % of
     /// signals lost), one curve per strategy.
     /// </summary>
+    /// <param name="name">The sweep: one of <see cref="SweepNames"/>.</param>
+    /// <param name="seeds">The seeds of each point's runs.</param>
+    /// <param name="strategies">One curve per strategy; all five when null.</param>
+    /// <param name="storeFactory">Builds each run's store (a new in-memory store when null); see <see cref="SimulationSettings.StoreFactory"/>.</param>
+    /// <param name="storeName">The store's name for reproduce commands; see <see cref="SimulationSettings.StoreName"/>.</param>
     /// <exception cref="CoherenceArgumentException">The sweep's name is not one of <see cref="SweepNames"/>.</exception>
-    public static SimulationSweep Sweep(string name, IReadOnlyList<int> seeds, IReadOnlyList<CacheStrategy>? strategies = null)
+    public static SimulationSweep Sweep(string name, IReadOnlyList<int> seeds, IReadOnlyList<CacheStrategy>? strategies = null, Func<TimeProvider, IDirectoryStore>? storeFactory = null, string? storeName = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -91,7 +100,7 @@ public static class Simulator
         var series = (strategies ?? Strategies).Select(strategy => new SweepSeries(strategy.ToString(), sweep.Xs.Select(x =>
         {
             var (workload, faults) = sweep.At(x);
-            var summary = RunSeeds(new SimulationSettings { Workload = workload, Strategy = strategy, Faults = faults }, seeds);
+            var summary = RunSeeds(new SimulationSettings { Workload = workload, Strategy = strategy, Faults = faults, StoreFactory = storeFactory, StoreName = storeName }, seeds);
             return new SweepPoint(x, summary.SavingsVsBroadcast, summary.SavingsVsBroadcastFull, summary.HitRate, summary.StaleReads, summary.LowerBound);
         }).ToList())).ToList();
         return new SimulationSweep(name, sweep.Label, seeds, series);
@@ -131,13 +140,15 @@ public static class Simulator
     /// <param name="storeFactory">Builds each run's store (a new in-memory store when null).</param>
     /// <param name="clientCreated">Called with each client of each run.</param>
     /// <param name="maxParallelism">Runs at once; the processor count when null.</param>
+    /// <param name="storeName">The store's name for reproduce commands; see <see cref="SimulationSettings.StoreName"/>.</param>
     public static FuzzReport Fuzz(
         int firstSeed,
         int count,
         SimulationFaults faults,
         Func<TimeProvider, IDirectoryStore>? storeFactory = null,
         Action<CoherenceClient>? clientCreated = null,
-        int? maxParallelism = null)
+        int? maxParallelism = null,
+        string? storeName = null)
     {
         ArgumentNullException.ThrowIfNull(faults);
         if (count is < 1 or > 10_000_000)
@@ -157,6 +168,7 @@ public static class Simulator
                 Seed = seed,
                 Faults = faults,
                 StoreFactory = storeFactory,
+                StoreName = storeName,
                 ClientCreated = clientCreated,
             });
         });

@@ -23,6 +23,10 @@ internal class SimulateSettings : CommandSettings
     [Description("none (default; 'all' with --fuzz), all, or a comma-separated list: crash, stall, loss, duplication, delay, reorder, partition, outage, lost-reply.")]
     public string? Faults { get; init; }
 
+    [CommandOption("--store <STORE>")]
+    [Description("The store the fleet shares: memory (default) or sqlite (a SqliteDirectoryStore on a temporary database file per run, deleted after it).")]
+    public string? Store { get; init; }
+
     public override ValidationResult Validate()
     {
         try
@@ -40,13 +44,46 @@ internal class SimulateSettings : CommandSettings
     public CacheStrategy OneStrategy => Strategy is null ? CacheStrategy.Lazy : Simulator.ParseStrategy(Strategy);
 
     public SimulationFaults FaultsOr(SimulationFaults fallback) => Faults is null ? fallback : SimulationFaults.Parse(Faults);
+
+    /// <summary>
+    /// The <c>--store</c> as a store factory (null: the simulator's in-memory store) and its name for reproduce commands.
+    /// Null (the message written to <paramref name="errors"/>) when the name is unknown: the command then exits 2.
+    /// </summary>
+    public SimulationStoreChoice? StoreOrError(CliErrors errors, string command)
+    {
+        if (SimulationStores.TryResolve(Store, out var factory, out var name))
+        {
+            return new SimulationStoreChoice(factory, name);
+        }
+
+        errors.Writer.WriteLine(SimulationStores.Unknown(command, Store));
+        return null;
+    }
+}
+
+/// <summary>What <c>--store</c> resolved to: the factory (null for in-memory) and the name reproduce commands carry.</summary>
+internal sealed record SimulationStoreChoice(Func<TimeProvider, AgentCoherence.Protocol.IDirectoryStore>? Factory, string? Name)
+{
+    /// <summary>Runs <paramref name="simulate"/>; a store that could not be created is exit 1 with its message.</summary>
+    public async Task<int> RunAsync(CliErrors errors, string command, Func<Task<int>> simulate)
+    {
+        try
+        {
+            return await simulate();
+        }
+        catch (StoreUnavailableException ex)
+        {
+            await errors.Writer.WriteLineAsync($"coherence {command}: --store {Name ?? "memory"}: {ex.Message}");
+            return 1;
+        }
+    }
 }
 
 /// <summary>
 /// <c>coherence simulate --fuzz [--seeds 10000] [--first-seed 1] [--faults all] [--parallel N] [--json]</c>: the seed
 /// explorer. Without <c>--fuzz</c> it points at the subcommands. Exit 0 when no seed broke an invariant, 1 otherwise.
 /// </summary>
-internal sealed class SimulateFuzzCommand(IAnsiConsole console) : AsyncCommand<SimulateFuzzCommand.Settings>
+internal sealed class SimulateFuzzCommand(IAnsiConsole console, CliErrors errors) : AsyncCommand<SimulateFuzzCommand.Settings>
 {
     internal sealed class Settings : SimulateSettings
     {
@@ -80,8 +117,18 @@ internal sealed class SimulateFuzzCommand(IAnsiConsole console) : AsyncCommand<S
             return 2;
         }
 
+        if (settings.StoreOrError(errors, "simulate --fuzz") is not { } store)
+        {
+            return 2;
+        }
+
+        return await store.RunAsync(errors, "simulate --fuzz", () => FuzzAsync(settings, store, cancellationToken));
+    }
+
+    private async Task<int> FuzzAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
-        var report = Simulator.Fuzz(settings.FirstSeed, settings.Seeds, settings.FaultsOr(SimulationFaults.All), maxParallelism: settings.Parallel);
+        var report = Simulator.Fuzz(settings.FirstSeed, settings.Seeds, settings.FaultsOr(SimulationFaults.All), store.Factory, maxParallelism: settings.Parallel, storeName: store.Name);
         watch.Stop();
         if (settings.Json)
         {
@@ -109,7 +156,7 @@ internal sealed class SimulateFuzzCommand(IAnsiConsole console) : AsyncCommand<S
 }
 
 /// <summary><c>coherence simulate paper [--seeds 10] [--strategy lazy] [--json]</c>: the paper's table beside ours and the lower bound.</summary>
-internal sealed class SimulatePaperCommand(IAnsiConsole console) : AsyncCommand<SimulatePaperCommand.Settings>
+internal sealed class SimulatePaperCommand(IAnsiConsole console, CliErrors errors) : AsyncCommand<SimulatePaperCommand.Settings>
 {
     internal sealed class Settings : SimulateSettings
     {
@@ -121,9 +168,14 @@ internal sealed class SimulatePaperCommand(IAnsiConsole console) : AsyncCommand<
             Seeds is < 1 or > 100_000 ? ValidationResult.Error("--seeds must be from 1 to 100000.") : base.Validate();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        settings.StoreOrError(errors, "simulate paper") is { } store
+            ? await store.RunAsync(errors, "simulate paper", () => PaperAsync(settings, store, cancellationToken))
+            : 2;
+
+    private async Task<int> PaperAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
     {
-        var comparison = Simulator.Paper(Simulator.Seeds(settings.Seeds), settings.OneStrategy);
+        var comparison = Simulator.Paper(Simulator.Seeds(settings.Seeds), settings.OneStrategy, store.Factory, store.Name);
         if (settings.Json)
         {
             await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(comparison), cancellationToken);
@@ -141,7 +193,7 @@ internal sealed class SimulatePaperCommand(IAnsiConsole console) : AsyncCommand<
 /// <c>coherence simulate run [--workload paper] [--strategy lazy] [--seed N | --seeds N] [--faults …] [--json]</c>: one
 /// workload, one seed (the result) or seeds 1..N (the summary). Exit 1 when a run broke an invariant.
 /// </summary>
-internal sealed class SimulateRunCommand(IAnsiConsole console) : AsyncCommand<SimulateRunCommand.Settings>
+internal sealed class SimulateRunCommand(IAnsiConsole console, CliErrors errors) : AsyncCommand<SimulateRunCommand.Settings>
 {
     internal sealed class Settings : SimulateSettings
     {
@@ -163,13 +215,18 @@ internal sealed class SimulateRunCommand(IAnsiConsole console) : AsyncCommand<Si
             : base.Validate();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        settings.StoreOrError(errors, "simulate run") is { } store
+            ? await store.RunAsync(errors, "simulate run", () => RunAsync(settings, store, cancellationToken))
+            : 2;
+
+    private async Task<int> RunAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
     {
         var workload = SimulationWorkload.Named(settings.Workload)!;
         var strategy = settings.Strategy is null && settings.Workload.StartsWith("fuzz-", StringComparison.Ordinal)
             ? Simulator.FuzzFleet(int.Parse(settings.Workload.AsSpan(5), CultureInfo.InvariantCulture)).Strategy
             : settings.OneStrategy;
-        var run = new SimulationSettings { Workload = workload, Strategy = strategy, Faults = settings.FaultsOr(SimulationFaults.None) };
+        var run = new SimulationSettings { Workload = workload, Strategy = strategy, Faults = settings.FaultsOr(SimulationFaults.None), StoreFactory = store.Factory, StoreName = store.Name };
         if (settings.Seed is { } seed)
         {
             var result = Simulator.Run(run with { Seed = seed });
@@ -240,7 +297,12 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
             : base.Validate();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        settings.StoreOrError(errors, "simulate sweep") is { } store
+            ? await store.RunAsync(errors, "simulate sweep", () => SweepAsync(settings, store, cancellationToken))
+            : 2;
+
+    private async Task<int> SweepAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
     {
         var names = settings.Sweep == "all" ? Simulator.SweepNames : [settings.Sweep];
         var strategies = settings.Strategy?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Simulator.ParseStrategy).ToList();
@@ -250,10 +312,10 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
         var paperStrategy = strategies is { Count: > 0 } && !strategies.Contains(CacheStrategy.Lazy) ? strategies[0] : CacheStrategy.Lazy;
         if (settings.Json)
         {
-            sweeps.AddRange(names.Select(n => Simulator.Sweep(n, seeds, strategies)));
+            sweeps.AddRange(names.Select(n => Simulator.Sweep(n, seeds, strategies, store.Factory, store.Name)));
             if (settings.Out is not null)
             {
-                paper = Simulator.Paper(seeds, paperStrategy);
+                paper = Simulator.Paper(seeds, paperStrategy, store.Factory, store.Name);
             }
         }
         else
@@ -263,14 +325,14 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
                 foreach (var name in names)
                 {
                     var task = progress.AddTask($"sweep {name}");
-                    sweeps.Add(await Task.Run(() => Simulator.Sweep(name, seeds, strategies), cancellationToken));
+                    sweeps.Add(await Task.Run(() => Simulator.Sweep(name, seeds, strategies, store.Factory, store.Name), cancellationToken));
                     task.Value = task.MaxValue;
                 }
 
                 if (settings.Out is not null)
                 {
                     var task = progress.AddTask("paper comparison");
-                    paper = await Task.Run(() => Simulator.Paper(seeds, paperStrategy), cancellationToken);
+                    paper = await Task.Run(() => Simulator.Paper(seeds, paperStrategy, store.Factory, store.Name), cancellationToken);
                     task.Value = task.MaxValue;
                 }
             });
@@ -312,5 +374,6 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
     /// <summary>The command line that gives the same report (the output directory left as DIR).</summary>
     private static string Reproduce(Settings settings) =>
         string.Create(CultureInfo.InvariantCulture, $"coherence simulate sweep {settings.Sweep} --seeds {settings.Seeds}")
-        + (settings.Strategy is { } s ? $" --strategy {s}" : string.Empty) + " --out DIR";
+        + (settings.Strategy is { } s ? $" --strategy {s}" : string.Empty)
+        + (SimulationStores.TryResolve(settings.Store, out _, out var store) && store is not null ? $" --store {store}" : string.Empty) + " --out DIR";
 }

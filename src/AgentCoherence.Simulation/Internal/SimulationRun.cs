@@ -89,7 +89,9 @@ internal sealed class SimulationRun
         _workload = settings.Workload;
         Faults = settings.Faults;
         Random = new Random(settings.Seed);
-        _inner = settings.StoreFactory?.Invoke(new ProcessClock(_scheduler, -1)) ?? new InMemoryDirectoryStore(new ProcessClock(_scheduler, -1));
+        _inner = settings.StoreFactory is { } factory
+            ? factory(new ProcessClock(_scheduler, -1)) ?? throw new InvalidOperationException("The simulation's StoreFactory returned null.")
+            : new InMemoryDirectoryStore(new ProcessClock(_scheduler, -1));
         _store = new SimStore(this, _inner);
         _network = new SimNetwork(this);
         _tokens = new SimTokenCounter(_workload.Artifacts);
@@ -163,10 +165,30 @@ internal sealed class SimulationRun
         }
         finally
         {
-            SynchronizationContext.SetSynchronizationContext(previous);
+            try
+            {
+                CloseStore();
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(previous);
+            }
         }
 
         return Result(Math.Min(Tick + (violation is null ? 0 : 1), ticks), violation);
+    }
+
+    // The run owns the store its factory built (a SQLite store keeps a connection and a file open).
+    private void CloseStore()
+    {
+        if (_inner is IAsyncDisposable asyncDisposable)
+        {
+            Await(asyncDisposable.DisposeAsync());
+        }
+        else if (_inner is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
     }
 
     // A setup process writes version 1 of every artifact, then leaves; its agent's costs are not the fleet's.
@@ -722,7 +744,8 @@ internal sealed class SimulationRun
     private string Reproduce()
     {
         var faults = Faults == SimulationFaults.All ? " --faults all" : Faults.Any ? " --faults <as run>" : string.Empty;
-        return FormattableString.Invariant($"coherence simulate run --workload {_workload.Name} --strategy {_settings.Strategy.ToString().ToLowerInvariant()} --seed {_settings.Seed}{faults}");
+        var store = _settings.StoreName is { } name ? " --store " + name : string.Empty;
+        return FormattableString.Invariant($"coherence simulate run --workload {_workload.Name} --strategy {_settings.Strategy.ToString().ToLowerInvariant()} --seed {_settings.Seed}{faults}{store}");
     }
 
     private void Refused(CoherenceException refused)
