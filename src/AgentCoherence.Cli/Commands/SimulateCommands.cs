@@ -64,9 +64,17 @@ internal class SimulateSettings : CommandSettings
 /// <summary>What <c>--store</c> resolved to: the factory (null for in-memory) and the name reproduce commands carry.</summary>
 internal sealed record SimulationStoreChoice(Func<TimeProvider, AgentCoherence.Protocol.IDirectoryStore>? Factory, string? Name)
 {
-    /// <summary>Runs <paramref name="simulate"/>; a store that could not be created is exit 1 with its message.</summary>
-    public async Task<int> RunAsync(CliErrors errors, string command, Func<Task<int>> simulate)
+    /// <summary>
+    /// Runs <paramref name="simulate"/>, first naming the store on <paramref name="console"/> when it is not the default
+    /// (and the output is not JSON); a store that could not be created is exit 1 with its message.
+    /// </summary>
+    public async Task<int> RunAsync(IAnsiConsole console, bool json, CliErrors errors, string command, Func<Task<int>> simulate)
     {
+        if (Name is not null && !json)
+        {
+            console.MarkupLineInterpolated($"[grey]store: {Name} (a temporary database file per run, deleted after it)[/]");
+        }
+
         try
         {
             return await simulate();
@@ -122,7 +130,7 @@ internal sealed class SimulateFuzzCommand(IAnsiConsole console, CliErrors errors
             return 2;
         }
 
-        return await store.RunAsync(errors, "simulate --fuzz", () => FuzzAsync(settings, store, cancellationToken));
+        return await store.RunAsync(console, settings.Json, errors, "simulate --fuzz", () => FuzzAsync(settings, store, cancellationToken));
     }
 
     private async Task<int> FuzzAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
@@ -170,7 +178,7 @@ internal sealed class SimulatePaperCommand(IAnsiConsole console, CliErrors error
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
         settings.StoreOrError(errors, "simulate paper") is { } store
-            ? await store.RunAsync(errors, "simulate paper", () => PaperAsync(settings, store, cancellationToken))
+            ? await store.RunAsync(console, settings.Json, errors, "simulate paper", () => PaperAsync(settings, store, cancellationToken))
             : 2;
 
     private async Task<int> PaperAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
@@ -217,7 +225,7 @@ internal sealed class SimulateRunCommand(IAnsiConsole console, CliErrors errors)
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
         settings.StoreOrError(errors, "simulate run") is { } store
-            ? await store.RunAsync(errors, "simulate run", () => RunAsync(settings, store, cancellationToken))
+            ? await store.RunAsync(console, settings.Json, errors, "simulate run", () => RunAsync(settings, store, cancellationToken))
             : 2;
 
     private async Task<int> RunAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
@@ -299,7 +307,7 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
         settings.StoreOrError(errors, "simulate sweep") is { } store
-            ? await store.RunAsync(errors, "simulate sweep", () => SweepAsync(settings, store, cancellationToken))
+            ? await store.RunAsync(console, settings.Json, errors, "simulate sweep", () => SweepAsync(settings, store, cancellationToken))
             : 2;
 
     private async Task<int> SweepAsync(Settings settings, SimulationStoreChoice store, CancellationToken cancellationToken)
