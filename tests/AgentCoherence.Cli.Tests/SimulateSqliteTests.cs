@@ -108,6 +108,26 @@ public sealed class SimulateSqliteTests
         Assert.Equal(await Output([.. args, "--store", "memory"]), memory);
     }
 
+    [Fact]
+    public void The_from_code_example_of_simulation_md_runs_on_sqlite_and_matches_memory()
+    {
+        // docs/simulation.md's "From code" SQLite example, as written there.
+        var directory = Directory.CreateTempSubdirectory("my-simulation-");
+        var onSqlite = Simulator.Run(new SimulationSettings
+        {
+            Workload = SimulationWorkload.Paper(0.10),
+            Seed = 1,
+            StoreName = "sqlite",
+            StoreFactory = clock => new AgentCoherence.Sqlite.SqliteDirectoryStore(
+                new AgentCoherence.Sqlite.SqliteStoreOptions { Path = Path.Combine(directory.FullName, "run.db"), BusyTimeout = TimeSpan.Zero },
+                clock),
+        });
+        directory.Delete(recursive: true);
+
+        var inMemory = Simulator.Run(new SimulationSettings { Workload = SimulationWorkload.Paper(0.10), Seed = 1 });
+        Assert.Equal(SimulationJson.Serialize(inMemory), SimulationJson.Serialize(onSqlite));
+    }
+
     [Theory]
     [InlineData("simulate run", "simulate", "run", "--store", "postgres")]
     [InlineData("simulate paper", "simulate", "paper", "--store", "redis")]
