@@ -233,46 +233,12 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(effect);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            var before = VersionOf(key);
-            var undo = Snapshot(agent, operation, [key]);
-            _signals.Clear();
-            var result = _rules.Commit(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
-            Check(key, before);
-            if (result.Succeeded)
-            {
-                RunEffect(undo, "Commit", key, effect, result);
-            }
-
-            return ValueTask.FromResult(result);
-        }
-    }
+    public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        WithEffect(agent, key, operation, "Commit", effect, cancellationToken, now => _rules.Commit(_state, agent, key, content, now, _signals, operation));
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(effect);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            var before = VersionOf(key);
-            var undo = Snapshot(agent, operation, [key]);
-            _signals.Clear();
-            var result = _rules.CommitCas(_state, agent, key, content, expectedVersion, _time.GetUtcNow(), _signals, operation);
-            Check(key, before);
-            if (result.Succeeded)
-            {
-                RunEffect(undo, "CommitCas", key, effect, result);
-            }
-
-            return ValueTask.FromResult(result);
-        }
-    }
+    public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        WithEffect(agent, key, operation, "CommitCas", effect, cancellationToken, now => _rules.CommitCas(_state, agent, key, content, expectedVersion, now, _signals, operation));
 
     /// <inheritdoc />
     public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default)
@@ -301,7 +267,11 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
     }
 
     /// <inheritdoc />
-    public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
+        WithEffect(agent, key, operation, "Override", effect, cancellationToken, now => _rules.Override(_state, agent, key, content, now, _signals, operation));
+
+    // One write on one artifact with the caller's effect inside the step: a refused or failed step changes nothing.
+    private ValueTask<WriteResult> WithEffect(AgentId agent, ArtifactKey key, OperationId operation, string name, Action<WriteResult> effect, CancellationToken cancellationToken, Func<DateTimeOffset, WriteResult> step)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(effect);
@@ -311,11 +281,11 @@ public sealed class InMemoryDirectoryStore : IAtomicEffectStore
             var before = VersionOf(key);
             var undo = Snapshot(agent, operation, [key]);
             _signals.Clear();
-            var result = _rules.Override(_state, agent, key, content, _time.GetUtcNow(), _signals, operation);
+            var result = step(_time.GetUtcNow());
             Check(key, before);
             if (result.Succeeded)
             {
-                RunEffect(undo, "Override", key, effect, result);
+                RunEffect(undo, name, key, effect, result);
             }
 
             return ValueTask.FromResult(result);

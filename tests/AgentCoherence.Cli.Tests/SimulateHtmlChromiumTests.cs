@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AgentCoherence.Cli.Simulate;
 using AgentCoherence.Testing;
 using AgentCoherence.Testing.Servers;
@@ -10,7 +9,7 @@ namespace AgentCoherence.Cli.Tests;
 /// paper's, the tables and the configuration. The report directory and a screenshot (<c>screenshot.png</c>) are kept
 /// as test artifacts in <c>artifacts/simulate/</c> at the repository root (git-ignored), beside diagnose's.
 /// </summary>
-public sealed partial class SimulateHtmlChromiumTests
+public sealed class SimulateHtmlChromiumTests
 {
     private static readonly string[] Sweeps = ["volatility", "agents", "artifact-size", "signal-loss"];
 
@@ -18,7 +17,7 @@ public sealed partial class SimulateHtmlChromiumTests
     public async Task The_page_opens_in_headless_chromium_with_every_section_one_chart_per_sweep_and_a_screenshot_is_saved()
     {
         ServerSkip.SkipIfUnavailable(HeadlessChromium.UnavailableReason);
-        var artifacts = Path.Combine(RepositoryRoot(), "artifacts", "simulate");
+        var artifacts = HtmlDom.ArtifactsDirectory("simulate");
         if (Directory.Exists(artifacts))
         {
             Directory.Delete(artifacts, recursive: true);
@@ -34,57 +33,29 @@ public sealed partial class SimulateHtmlChromiumTests
         await HeadlessChromium.ScreenshotAsync(html, png, 1280, 2400);
 
         Assert.Contains("<title>coherence simulate — savings, strategies and the lower bound</title>", dom, StringComparison.Ordinal);
-        var sections = SectionId().Matches(dom).Select(m => m.Groups[1].Value).ToList();
+        var sections = HtmlDom.SectionIds(dom);
         Assert.Equal(["reading", "paper", "sweep-volatility", "sweep-agents", "sweep-artifact-size", "sweep-signal-loss", "configuration"], sections);
         Assert.Equal(SimulationReport.SectionIds(Sweeps), sections);
-        Assert.Equal(5, Count(dom, "<svg"));
-        Assert.Equal(1, Count(Section(dom, "paper"), "<svg"));
+        Assert.Equal(5, HtmlDom.Count(dom, "<svg"));
+        Assert.Equal(1, HtmlDom.Count(HtmlDom.Section(dom, "paper"), "<svg"));
         foreach (var sweep in Sweeps)
         {
-            var section = Section(dom, "sweep-" + sweep);
-            Assert.Equal(1, Count(section, "<svg"));
+            var section = HtmlDom.Section(dom, "sweep-" + sweep);
+            Assert.Equal(1, HtmlDom.Count(section, "<svg"));
             // The chart was drawn (paths survive the browser's parse) and names every curve and the bound.
-            Assert.True(Count(section, "<path") > 10, $"{sweep}: {Count(section, "<path")} paths");
+            Assert.True(HtmlDom.Count(section, "<path") > 10, $"{sweep}: {HtmlDom.Count(section, "<path")} paths");
             Assert.Contains("AccessCount", section, StringComparison.Ordinal);
             Assert.Contains(SimulationPlots.BoundLegend, section, StringComparison.Ordinal);
             // The table: a header and the 5 strategies at each swept value (5 volatilities, 4 values elsewhere).
-            Assert.Equal(1 + (5 * (sweep == "volatility" ? 5 : 4)), Count(section, "<tr>"));
+            Assert.Equal(1 + (5 * (sweep == "volatility" ? 5 : 4)), HtmlDom.Count(section, "<tr>"));
         }
 
-        Assert.Contains("95.0 % ± 1.3", Section(dom, "paper"), StringComparison.Ordinal);
-        Assert.Contains("~81.0 %", Section(dom, "paper"), StringComparison.Ordinal);
-        Assert.Contains("coherence simulate sweep all --seeds 2 --out DIR", Section(dom, "configuration"), StringComparison.Ordinal);
-        Assert.Contains("seeds 1 to 2", Section(dom, "configuration"), StringComparison.Ordinal);
+        Assert.Contains("95.0 % ± 1.3", HtmlDom.Section(dom, "paper"), StringComparison.Ordinal);
+        Assert.Contains("~81.0 %", HtmlDom.Section(dom, "paper"), StringComparison.Ordinal);
+        Assert.Contains("coherence simulate sweep all --seeds 2 --out DIR", HtmlDom.Section(dom, "configuration"), StringComparison.Ordinal);
+        Assert.Contains("seeds 1 to 2", HtmlDom.Section(dom, "configuration"), StringComparison.Ordinal);
         // Self-contained: nothing is loaded from anywhere else.
         Assert.DoesNotMatch("(src|href)=\"(https?:|//)", dom);
-        var bytes = await File.ReadAllBytesAsync(png);
-        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes[..4]);
-        Assert.True(bytes.Length > 20_000, $"the screenshot is {bytes.Length} bytes");
+        await HtmlDom.AssertScreenshotAsync(png);
     }
-
-    private static string Section(string dom, string id)
-    {
-        var start = dom.IndexOf($"<section id=\"{id}\">", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"no section {id}");
-        var end = dom.IndexOf("</section>", start, StringComparison.Ordinal);
-        return dom[start..end];
-    }
-
-    private static int Count(string text, string part) => Regex.Matches(text, Regex.Escape(part)).Count;
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "AgentCoherence.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AgentCoherence.sln) was not found above " + AppContext.BaseDirectory);
-    }
-
-    [GeneratedRegex("<section id=\"([^\"]+)\">")]
-    private static partial Regex SectionId();
 }

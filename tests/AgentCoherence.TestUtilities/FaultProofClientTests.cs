@@ -11,35 +11,8 @@ namespace AgentCoherence.Testing;
 /// recovers. Each store's test project inherits this class and supplies <see cref="CreateStore"/>;
 /// faults are injected by <see cref="FaultyDirectoryStore"/> around the real store.
 /// </summary>
-public abstract class FaultProofClientTests : IAsyncLifetime
+public abstract class FaultProofClientTests : FaultyStoreTestBase
 {
-    private IDirectoryStore? _inner;
-
-    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
-
-    /// <summary>The real store, wrapped by <see cref="Faults"/>.</summary>
-    protected IDirectoryStore Inner => _inner!;
-
-    /// <summary>The fault injector every client in a test goes through.</summary>
-    protected FaultyDirectoryStore Faults { get; private set; } = null!;
-
-    /// <summary>Creates an empty store of the kind under test, using <paramref name="time"/> as its clock.</summary>
-    protected abstract Task<IDirectoryStore> CreateStore(FakeTimeProvider time);
-
-    public virtual async Task InitializeAsync()
-    {
-        _inner = await CreateStore(Time);
-        Faults = new FaultyDirectoryStore(_inner);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (_inner is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-    }
-
     /// <summary>A client over the faulty store and an in-process bus; no background sweeper or heartbeats unless asked.</summary>
     /// <remarks>Back-off delays are zero: the clock is a fake one that only the test moves, so a delay would hang.</remarks>
     protected CoherenceClient Client(InMemoryEventBus? bus = null, CoherenceOptions? options = null) =>

@@ -12,35 +12,8 @@ namespace AgentCoherence.Testing;
 /// <c>coherence.observe.would_be_refused</c>) with the right reason; the same scenario in enforce mode is refused,
 /// so each test would fail without the mode. Each store's test project inherits this class.
 /// </summary>
-public abstract class ObserveModeClientTests : IAsyncLifetime
+public abstract class ObserveModeClientTests : FaultyStoreTestBase
 {
-    private IDirectoryStore? _inner;
-
-    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
-
-    /// <summary>The real store, behind <see cref="Faults"/>.</summary>
-    protected IDirectoryStore Inner => _inner!;
-
-    /// <summary>The fault injector every client in a test goes through.</summary>
-    protected FaultyDirectoryStore Faults { get; private set; } = null!;
-
-    /// <summary>Creates an empty store of the kind under test, using <paramref name="time"/> as its clock.</summary>
-    protected abstract Task<IDirectoryStore> CreateStore(FakeTimeProvider time);
-
-    public virtual async Task InitializeAsync()
-    {
-        _inner = await CreateStore(Time);
-        Faults = new FaultyDirectoryStore(_inner);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (_inner is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-    }
-
     private static AgentOptions Quiet => new() { SendHeartbeats = false };
 
     /// <summary>One run of a scenario in a mode: what the writer got, what was reported and what the store holds.</summary>
