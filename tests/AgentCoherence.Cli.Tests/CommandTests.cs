@@ -75,23 +75,12 @@ public sealed class CommandTests
     [Fact]
     public async Task Json_flag_prints_only_json_on_stdout()
     {
-        var original = Console.Out;
-        using var captured = new StringWriter();
         using var console = new TestConsole();
-        int exit;
-        Console.SetOut(captured);
-        try
-        {
-            exit = await CliApp.Create(console).RunAsync(["bench", "tokens", "--json"]);
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
+        var exit = await CliApp.Create(console).RunAsync(["bench", "tokens", "--json"]);
 
         Assert.Equal(0, exit);
-        Assert.Equal(string.Empty, console.Output);
-        using var document = JsonDocument.Parse(captured.ToString());
+        // The whole output is one JSON document: a table or a line beside it would not parse.
+        using var document = JsonDocument.Parse(console.Output);
         Assert.Equal(3, document.RootElement.GetProperty("workloads").GetArrayLength());
     }
 }

@@ -20,7 +20,7 @@ internal sealed class BenchTokensCommand(IAnsiConsole console) : AsyncCommand<Be
         var reports = await TokenWorkloads.RunAllAsync(cancellationToken);
         if (settings.Json)
         {
-            await Console.Out.WriteLineAsync(TokenReportRenderer.ToJson(reports).AsMemory(), cancellationToken);
+            await console.Profile.Out.Writer.WriteLineAsync(TokenReportRenderer.ToJson(reports).AsMemory(), cancellationToken);
         }
         else
         {

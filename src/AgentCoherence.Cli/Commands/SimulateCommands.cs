@@ -140,7 +140,7 @@ internal sealed class SimulateFuzzCommand(IAnsiConsole console, CliErrors errors
         watch.Stop();
         if (settings.Json)
         {
-            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(report), cancellationToken);
+            await SimulationRenderer.PrintJsonAsync(console, SimulationJson.Serialize(report), cancellationToken);
         }
         else
         {
@@ -186,7 +186,7 @@ internal sealed class SimulatePaperCommand(IAnsiConsole console, CliErrors error
         var comparison = Simulator.Paper(Simulator.Seeds(settings.Seeds), settings.OneStrategy, store.Factory, store.Name);
         if (settings.Json)
         {
-            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(comparison), cancellationToken);
+            await SimulationRenderer.PrintJsonAsync(console, SimulationJson.Serialize(comparison), cancellationToken);
         }
         else
         {
@@ -240,7 +240,7 @@ internal sealed class SimulateRunCommand(IAnsiConsole console, CliErrors errors)
             var result = Simulator.Run(run with { Seed = seed });
             if (settings.Json)
             {
-                await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(result), cancellationToken);
+                await SimulationRenderer.PrintJsonAsync(console, SimulationJson.Serialize(result), cancellationToken);
             }
             else
             {
@@ -259,7 +259,7 @@ internal sealed class SimulateRunCommand(IAnsiConsole console, CliErrors errors)
         watch.Stop();
         if (settings.Json)
         {
-            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(summary), cancellationToken);
+            await SimulationRenderer.PrintJsonAsync(console, SimulationJson.Serialize(summary), cancellationToken);
         }
         else
         {
@@ -362,7 +362,7 @@ internal sealed class SimulateSweepCommand(IAnsiConsole console, CliErrors error
 
         if (settings.Json)
         {
-            await SimulationRenderer.PrintJsonAsync(SimulationJson.Serialize(sweeps), cancellationToken);
+            await SimulationRenderer.PrintJsonAsync(console, SimulationJson.Serialize(sweeps), cancellationToken);
             return 0;
         }
 

@@ -7,8 +7,9 @@ namespace AgentCoherence.Cli.Simulate;
 /// <summary>Spectre.Console tables for the simulation's results (the JSON is <see cref="SimulationJson"/>).</summary>
 internal static class SimulationRenderer
 {
-    public static async Task PrintJsonAsync(string json, CancellationToken cancellationToken) =>
-        await Console.Out.WriteLineAsync(json.AsMemory(), cancellationToken);
+    /// <summary>The JSON document on the console's raw output (standard output, or a test's console): no wrapping, nothing else.</summary>
+    public static async Task PrintJsonAsync(IAnsiConsole console, string json, CancellationToken cancellationToken) =>
+        await console.Profile.Out.Writer.WriteLineAsync(json.AsMemory(), cancellationToken);
 
     public static string Pct(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
 
