@@ -214,7 +214,7 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// Starts recording into <see cref="RecordingOptions.Path"/> with the given settings, until the returned handle is
     /// disposed. See <see cref="RecordTo(string, bool)"/>.
     /// </summary>
-    /// <exception cref="CoherenceArgumentException"><see cref="RecordingOptions.MaxFileBytes"/> is not positive.</exception>
+    /// <exception cref="CoherenceArgumentException"><see cref="RecordingOptions.MaxFileBytes"/> or <see cref="RecordingOptions.MaxQueuedLines"/> is not positive, or <see cref="RecordingOptions.WhenFull"/> is not a known value.</exception>
     /// <exception cref="RecordingUnavailableException">The path is empty, or the directory or its first file cannot be created or written.</exception>
     public IAsyncDisposable RecordTo(RecordingOptions options)
     {
@@ -494,6 +494,21 @@ public sealed class CoherenceClient : IAsyncDisposable
     /// <summary>Whether some active recording wants content.</summary>
     internal bool RecordsContent => _recorders is { } recorders && Array.Exists(recorders, r => r.IncludeContent);
 
+    /// <summary>Whether some active recording waits for room (<see cref="RecordingOverflow.Wait"/>) and its queue is full.</summary>
+    internal bool RecordingFull => _recorders is { } recorders && Array.Exists(recorders, r => r.Full);
+
+    /// <summary>Under <see cref="RecordingOverflow.Wait"/>: completes when every recording has room for the caller's lines.</summary>
+    internal ValueTask WaitForRecordingRoomAsync(CancellationToken cancellationToken) =>
+        _recorders is { } recorders && Array.Exists(recorders, r => r.Full) ? WaitForRoomSlowAsync(recorders, cancellationToken) : ValueTask.CompletedTask;
+
+    private static async ValueTask WaitForRoomSlowAsync(Recorder[] recorders, CancellationToken cancellationToken)
+    {
+        foreach (var recorder in recorders)
+        {
+            await recorder.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Hands an entry to every active recording.</summary>
     internal void Record(RecordingEntry entry)
     {
@@ -528,7 +543,7 @@ public sealed class CoherenceClient : IAsyncDisposable
 
     private Recorder OpenRecorder(RecordingOptions options, string setting)
     {
-        var recorder = Recorder.Open(options.Path ?? string.Empty, options.IncludeContent, options.MaxFileBytes, setting, Time, _logger, Store.GetType().Name, Options.Mode.ToString());
+        var recorder = Recorder.Open(options, setting, Time, _logger, Diagnostics, Store.GetType().Name, Options.Mode.ToString());
         lock (_recordGate)
         {
             _recorders = [.. _recorders ?? [], recorder];

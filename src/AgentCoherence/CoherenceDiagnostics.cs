@@ -34,6 +34,7 @@ public sealed class CoherenceDiagnostics : IDisposable
         Reregistrations = _meter.CreateCounter<long>("coherence.agents.reregistered", "{registration}", "Agents the store no longer knew (data lost, pruned or forgotten) that registered again; their cached views were invalidated.");
         StoreRetries = _meter.CreateCounter<long>("coherence.store.retries", "{retry}", "Store calls retried after a store failure (writes with the same operation id), by operation.");
         WouldBeRefused = _meter.CreateCounter<long>("coherence.observe.would_be_refused", "{write}", "Observe mode: writes the store refused for coordination and the client applied anyway, by reason and operation.");
+        RecordingDropped = _meter.CreateCounter<long>("coherence.recording.dropped", "{line}", "Recording lines dropped because the recorder's queue was full (Recording:WhenFull = Drop); each run of them is a gap line in the recording.");
         TokensSaved = _meter.CreateCounter<long>("coherence.tokens.saved", "{token}", "Tokens not re-sent because a read was served locally.");
     }
 
@@ -65,6 +66,8 @@ public sealed class CoherenceDiagnostics : IDisposable
     internal Counter<long> TokensSaved { get; }
 
     internal Counter<long> WouldBeRefused { get; }
+
+    internal Counter<long> RecordingDropped { get; }
 
     internal void Refused(RefusalReason reason) => Conflicts.Add(1, new KeyValuePair<string, object?>("reason", reason.ToSnakeCase()));
 

@@ -66,6 +66,11 @@ public sealed class CoherentAgent : IAsyncDisposable
     public ValueTask<ArtifactView> ReadAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (_client.Recorders is not null && _client.RecordingFull)
+        {
+            return WaitForRecordingThenReadAsync(key, cancellationToken);
+        }
+
         if (_life.Ready && TryHit(key) is { } view)
         {
             return new ValueTask<ArtifactView>(view);
@@ -74,10 +79,18 @@ public sealed class CoherentAgent : IAsyncDisposable
         return ReadSlowAsync(key, cancellationToken);
     }
 
+    // RecordingOverflow.Wait with a full queue: even a cache hit waits for room for its line.
+    private async ValueTask<ArtifactView> WaitForRecordingThenReadAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
+        return _life.Ready && TryHit(key) is { } view ? view : await ReadSlowAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Like <see cref="ReadAsync(ArtifactKey, CancellationToken)"/>, but null when the artifact does not exist or was deleted.</summary>
     public async ValueTask<ArtifactView?> TryReadAsync(ArtifactKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         if (_life.Ready && TryHit(key) is { } view)
         {
             return view;
@@ -725,6 +738,7 @@ public sealed class CoherentAgent : IAsyncDisposable
 
     private async ValueTask<(ArtifactView? View, long Expected)> ReadForUpdateAsync(ArtifactKey key, bool fresh, CancellationToken cancellationToken)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         if (!fresh && _life.Ready && TryHit(key) is { } hit)
         {
             return (hit, hit.Version);

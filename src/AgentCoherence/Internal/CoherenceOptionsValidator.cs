@@ -117,6 +117,16 @@ internal sealed class CoherenceOptionsValidator : IValidateOptions<CoherenceOpti
         {
             yield return $"{S}:Recording:MaxFileBytes must be positive (got {options.Recording.MaxFileBytes}).";
         }
+
+        if (options.Recording is { MaxQueuedLines: <= 0 } recording)
+        {
+            yield return $"{S}:Recording:MaxQueuedLines must be positive (got {recording.MaxQueuedLines}).";
+        }
+
+        if (options.Recording is { } r && !Enum.IsDefined(r.WhenFull))
+        {
+            yield return $"{S}:Recording:WhenFull must be Drop or Wait (got {r.WhenFull}).";
+        }
     }
 
     /// <summary>Throws when the options are invalid; used where no host validates them.</summary>

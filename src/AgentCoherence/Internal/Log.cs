@@ -82,4 +82,7 @@ internal static partial class Log
 
     [LoggerMessage(4001, LogLevel.Error, "Recording to {File} failed; this recording stops (the client goes on without it)")]
     public static partial void RecordingFailed(ILogger logger, Exception exception, string file);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Recording to {Directory} is dropping lines: {Limit} lines are waiting for the writer (AgentCoherence:Recording:MaxQueuedLines), so the disk is slower than the agents; a gap line in the recording will say how many were dropped (metric coherence.recording.dropped)")]
+    public static partial void RecordingQueueFull(ILogger logger, string directory, int limit);
 }

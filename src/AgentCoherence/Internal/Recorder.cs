@@ -15,6 +15,10 @@ namespace AgentCoherence.Internal;
 /// entries to <see cref="Write"/>, which only queues them; one writer task drains the queue, numbers the lines
 /// (so <see cref="RecordingEntry.Seq"/> follows file order and continues across parts), writes each line whole
 /// with its newline, and flushes whenever the queue runs empty and on <see cref="DisposeAsync"/>.
+/// The queue holds at most <see cref="RecordingOptions.MaxQueuedLines"/> lines: past that, <see cref="RecordingOverflow.Drop"/>
+/// drops the line, counts it, logs once per overflow episode and queues a <see cref="RecordingOperation.Gap"/> line ahead of
+/// the next line that fits (or at the end); <see cref="RecordingOverflow.Wait"/> lets callers wait for room
+/// (<see cref="WaitForRoomAsync"/>) before the operation they will record, and admits what they then write.
 /// </summary>
 internal sealed class Recorder : IAsyncDisposable
 {
@@ -27,6 +31,14 @@ internal sealed class Recorder : IAsyncDisposable
     private readonly long _maxFileBytes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CoherenceDiagnostics _diagnostics;
+    private readonly int _maxQueued;
+    private readonly bool _wait;
+    private readonly Lock _gapGate = new();
+    private volatile GapState? _gap;
+    private volatile bool _stopped;
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _queued;
     private readonly RecordingHeader _header;
     private readonly Task _writer;
     private readonly ArrayBufferWriter<byte> _line = new(1024);
@@ -37,12 +49,16 @@ internal sealed class Recorder : IAsyncDisposable
     private int _part = 1;
     private long _seq;
 
-    private Recorder(string directory, bool includeContent, long maxFileBytes, TimeProvider time, ILogger logger, string store, string mode)
+    private Recorder(string directory, RecordingOptions options, TimeProvider time, ILogger logger, CoherenceDiagnostics diagnostics, string store, string mode)
     {
+        var includeContent = options.IncludeContent;
         _directory = directory;
-        _maxFileBytes = maxFileBytes;
+        _maxFileBytes = options.MaxFileBytes;
+        _maxQueued = options.MaxQueuedLines;
+        _wait = options.WhenFull == RecordingOverflow.Wait;
         _time = time;
         _logger = logger;
+        _diagnostics = diagnostics;
         IncludeContent = includeContent;
         _process = $"{HostPart()}-{Environment.ProcessId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 4)}";
         _json = new Utf8JsonWriter(_line, new JsonWriterOptions { SkipValidation = true });
@@ -57,18 +73,39 @@ internal sealed class Recorder : IAsyncDisposable
     /// <summary>The file being written now.</summary>
     public string CurrentFile => _file.Name;
 
+    /// <summary>True when callers must wait for room before an operation (<see cref="RecordingOverflow.Wait"/> and the queue is full).</summary>
+    public bool Full => _wait && Volatile.Read(ref _queued) >= _maxQueued && !_stopped;
+
+    /// <summary>Lines waiting for the writer now.</summary>
+    internal int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Test seam: while set and not completed, the writer takes nothing from the queue (a disk that is slower than the agents).</summary>
+    internal Task? HoldWriter { get; set; }
+
     /// <summary>Creates the directory (when missing) and the first file with its header.</summary>
-    /// <param name="directory">The directory.</param>
-    /// <param name="includeContent">Whether lines carry content.</param>
-    /// <param name="maxFileBytes">The rotation size.</param>
+    /// <param name="options">Path, content, rotation size and queue settings.</param>
     /// <param name="setting">What asked for the recording, for the error.</param>
     /// <param name="time">The client's clock.</param>
-    /// <param name="logger">Where a failure while writing goes.</param>
+    /// <param name="logger">Where a failure while writing or a full queue goes.</param>
+    /// <param name="diagnostics">Where dropped lines are counted.</param>
     /// <param name="store">The store's type name, for the header.</param>
     /// <param name="mode">The client's mode, for the header.</param>
     /// <exception cref="RecordingUnavailableException">The directory or the file cannot be created or written.</exception>
-    public static Recorder Open(string directory, bool includeContent, long maxFileBytes, string setting, TimeProvider time, ILogger logger, string store, string mode)
+    /// <exception cref="CoherenceArgumentException">A size or queue limit is not positive, or <see cref="RecordingOptions.WhenFull"/> is not a known value.</exception>
+    public static Recorder Open(RecordingOptions options, string setting, TimeProvider time, ILogger logger, CoherenceDiagnostics diagnostics, string store, string mode)
     {
+        var directory = options.Path ?? string.Empty;
+        var maxFileBytes = options.MaxFileBytes;
+        if (options.MaxQueuedLines <= 0)
+        {
+            throw new CoherenceArgumentException(nameof(options.MaxQueuedLines), $"{CoherenceOptions.SectionName}:Recording:MaxQueuedLines must be positive (got {options.MaxQueuedLines}).");
+        }
+
+        if (!Enum.IsDefined(options.WhenFull))
+        {
+            throw new CoherenceArgumentException(nameof(options.WhenFull), $"{CoherenceOptions.SectionName}:Recording:WhenFull must be Drop or Wait (got {options.WhenFull}).");
+        }
+
         if (string.IsNullOrWhiteSpace(directory))
         {
             throw new RecordingUnavailableException(setting, directory ?? string.Empty, $"{setting} is empty; give the directory to record into.");
@@ -97,7 +134,7 @@ internal sealed class Recorder : IAsyncDisposable
                 Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
-            return new Recorder(full, includeContent, maxFileBytes, time, logger, store, mode);
+            return new Recorder(full, options, time, logger, diagnostics, store, mode);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
         {
@@ -105,7 +142,11 @@ internal sealed class Recorder : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues a finished entry (its <see cref="RecordingEntry.Seq"/> is set by the writer); dropped once the recording stopped.</summary>
+    /// <summary>
+    /// Queues a finished entry (its <see cref="RecordingEntry.Seq"/> is set by the writer); ignored once the recording
+    /// stopped. When the queue is full: dropped and counted under <see cref="RecordingOverflow.Drop"/>, admitted under
+    /// <see cref="RecordingOverflow.Wait"/> (its caller waited for room before the operation).
+    /// </summary>
     public void Write(RecordingEntry entry)
     {
         if (!IncludeContent && (entry.Content is not null || entry.Members is { Count: > 0 }))
@@ -113,14 +154,117 @@ internal sealed class Recorder : IAsyncDisposable
             entry = WithoutContent(entry);
         }
 
-        _queue.Writer.TryWrite(entry);
+        if (_stopped)
+        {
+            return;
+        }
+
+        if (Interlocked.Increment(ref _queued) > _maxQueued && !_wait)
+        {
+            Interlocked.Decrement(ref _queued);
+            Drop(entry);
+            return;
+        }
+
+        if (_gap is not null)
+        {
+            QueueGap();
+        }
+
+        if (!_queue.Writer.TryWrite(entry))
+        {
+            Interlocked.Decrement(ref _queued);
+        }
     }
 
-    /// <summary>Stops taking entries, writes every queued one and closes the file.</summary>
+    /// <summary>Completes when the queue has room again (at once unless <see cref="Full"/>), or when the recording stops.</summary>
+    /// <exception cref="OperationCanceledException">The caller's token was cancelled while it waited.</exception>
+    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Read the signal before the count: a writer that makes room after this read completes this very signal.
+            var room = Volatile.Read(ref _room);
+            if (!Full)
+            {
+                return;
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops taking entries, writes every queued one (and a pending gap line) and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_gapGate)
+        {
+            _stopped = true;
+            QueueGap();
+        }
+
         _queue.Writer.TryComplete();
+        SignalRoom();
         await _writer.ConfigureAwait(false);
+    }
+
+    private void Drop(RecordingEntry entry)
+    {
+        bool episode;
+        lock (_gapGate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            episode = _gap is null;
+            if (_gap is { } gap)
+            {
+                gap.Add(entry);
+            }
+            else
+            {
+                _gap = new GapState(entry);
+            }
+        }
+
+        _diagnostics.RecordingDropped.Add(1);
+        if (episode)
+        {
+            Log.RecordingQueueFull(_logger, _directory, _maxQueued);
+        }
+    }
+
+    // Queues the pending gap line ahead of whatever comes next; it takes a place in the queue even when full (one line).
+    private void QueueGap()
+    {
+        lock (_gapGate)
+        {
+            if (_gap is not { } gap)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _queued);
+            if (!_queue.Writer.TryWrite(new RecordingEntry { Op = RecordingOperation.Gap, Started = gap.First, Completed = gap.Last, Dropped = gap.Count }))
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
+            // Cleared only once queued, so a line that sees no gap pending is queued after it.
+            _gap = null;
+        }
+    }
+
+    private void SignalRoom() => Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private void Dequeued()
+    {
+        if (Interlocked.Decrement(ref _queued) == _maxQueued - 1 && _wait)
+        {
+            SignalRoom();
+        }
     }
 
     private static RecordingEntry WithoutContent(RecordingEntry entry) => entry with
@@ -190,8 +334,14 @@ internal sealed class Recorder : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                if (HoldWriter is { } hold)
+                {
+                    await hold.ConfigureAwait(false);
+                }
+
                 while (reader.TryRead(out var entry))
                 {
+                    Dequeued();
                     WriteLine(entry with { Seq = ++_seq });
                 }
 
@@ -202,10 +352,13 @@ internal sealed class Recorder : IAsyncDisposable
         catch (Exception ex)
         {
             Log.RecordingFailed(_logger, ex, _file.Name);
+            _stopped = true;
             _queue.Writer.TryComplete();
             while (reader.TryRead(out _))
             {
             }
+
+            SignalRoom();
         }
         finally
         {
@@ -238,5 +391,22 @@ internal sealed class Recorder : IAsyncDisposable
         _file.Write(line);
         _fileBytes += line.Length;
         _fileEntries++;
+    }
+
+    /// <summary>The dropped lines of one overflow episode, until its gap line is queued.</summary>
+    private sealed class GapState(RecordingEntry first)
+    {
+        public long Count { get; private set; } = 1;
+
+        public DateTimeOffset First { get; private set; } = first.Started;
+
+        public DateTimeOffset Last { get; private set; } = first.Completed;
+
+        public void Add(RecordingEntry entry)
+        {
+            Count++;
+            First = entry.Started < First ? entry.Started : First;
+            Last = entry.Completed > Last ? entry.Completed : Last;
+        }
     }
 }

@@ -26,6 +26,7 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     public async ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Register, agent, null);
         try
         {
@@ -42,6 +43,7 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     public async ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Heartbeat, agent, null);
         Refusal? refusal;
         try
@@ -60,6 +62,7 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     public async ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Read, agent, key) with { Known = knownVersion >= 0 ? knownVersion : null };
         ReadResult result;
         try
@@ -95,36 +98,36 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
     }
 
     public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
-        WriteAsync(Begin(RecordingOperation.Acquire, agent, key, operation), () => _inner.AcquireAsync(agent, key, operation, cancellationToken));
+        WriteAsync(Begin(RecordingOperation.Acquire, agent, key, operation), () => _inner.AcquireAsync(agent, key, operation, cancellationToken), cancellationToken);
 
     public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) =>
-        WriteAsync(WithContent(Begin(RecordingOperation.Commit, agent, key, operation), content), () => _inner.CommitAsync(agent, key, content, operation, cancellationToken));
+        WriteAsync(WithContent(Begin(RecordingOperation.Commit, agent, key, operation), content), () => _inner.CommitAsync(agent, key, content, operation, cancellationToken), cancellationToken);
 
     public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
         WriteAsync(
             WithContent(Begin(RecordingOperation.CommitCas, agent, key, operation), content) with { Expected = expectedVersion },
-            () => _inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken));
+            () => _inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken), cancellationToken);
 
     public ValueTask<WriteResult> CommitWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
-        WriteAsync(WithContent(Begin(RecordingOperation.Commit, agent, key, operation), content), () => Effects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken));
+        WriteAsync(WithContent(Begin(RecordingOperation.Commit, agent, key, operation), content), () => Effects.CommitWithEffectAsync(agent, key, content, operation, effect, cancellationToken), cancellationToken);
 
     public ValueTask<WriteResult> CommitCasWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
         WriteAsync(
             WithContent(Begin(RecordingOperation.CommitCas, agent, key, operation), content) with { Expected = expectedVersion },
-            () => Effects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken));
+            () => Effects.CommitCasWithEffectAsync(agent, key, content, expectedVersion, operation, effect, cancellationToken), cancellationToken);
 
     public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default) =>
-        CommitAllCoreAsync(agent, members, operation, () => _inner.CommitAllAsync(agent, members, operation, cancellationToken));
+        CommitAllCoreAsync(agent, members, operation, () => _inner.CommitAllAsync(agent, members, operation, cancellationToken), cancellationToken);
 
     public ValueTask<CommitAllResult> CommitAllWithEffectAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Action<CommitAllResult> effect, CancellationToken cancellationToken = default) =>
-        CommitAllCoreAsync(agent, members, operation, () => Effects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken));
+        CommitAllCoreAsync(agent, members, operation, () => Effects.CommitAllWithEffectAsync(agent, members, operation, effect, cancellationToken), cancellationToken);
 
     // Observe mode's uncoordinated write: recorded as Override, with the content (none for a delete).
     public ValueTask<WriteResult> OverrideAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation = default, CancellationToken cancellationToken = default) =>
-        WriteAsync(OverrideEntry(agent, key, content, operation), () => _inner.OverrideAsync(agent, key, content, operation, cancellationToken));
+        WriteAsync(OverrideEntry(agent, key, content, operation), () => _inner.OverrideAsync(agent, key, content, operation, cancellationToken), cancellationToken);
 
     public ValueTask<WriteResult> OverrideWithEffectAsync(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation, Action<WriteResult> effect, CancellationToken cancellationToken = default) =>
-        WriteAsync(OverrideEntry(agent, key, content, operation), () => Effects.OverrideWithEffectAsync(agent, key, content, operation, effect, cancellationToken));
+        WriteAsync(OverrideEntry(agent, key, content, operation), () => Effects.OverrideWithEffectAsync(agent, key, content, operation, effect, cancellationToken), cancellationToken);
 
     private RecordingEntry OverrideEntry(AgentId agent, ArtifactKey key, ContentPayload? content, OperationId operation)
     {
@@ -136,10 +139,11 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
     public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
         WriteAsync(
             Begin(expectedVersion is null ? RecordingOperation.Delete : RecordingOperation.DeleteCas, agent, key, operation) with { Expected = expectedVersion },
-            () => _inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken));
+            () => _inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken), cancellationToken);
 
     public async ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Release, agent, key, operation);
         bool found;
         try
@@ -158,6 +162,7 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     public async ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Forget, agent, null);
         bool found;
         try
@@ -176,6 +181,7 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     public async ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.Sweep, null, null) with
         {
             HeartbeatTimeout = policy.HeartbeatTimeout,
@@ -242,8 +248,15 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
 
     private bool WantContent() => _client.RecordsContent;
 
-    private async ValueTask<WriteResult> WriteAsync(RecordingEntry start, Func<ValueTask<WriteResult>> call)
+    private async ValueTask<WriteResult> WriteAsync(RecordingEntry start, Func<ValueTask<WriteResult>> call, CancellationToken cancellationToken)
     {
+        if (_client.RecordingFull)
+        {
+            // RecordingOverflow.Wait: wait before the call, so a cancelled wait leaves nothing done and nothing unrecorded.
+            await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
+            start = start with { Started = _client.Time.GetUtcNow() };
+        }
+
         WriteResult result;
         try
         {
@@ -261,8 +274,9 @@ internal sealed class RecordingDirectoryStore : IAtomicEffectStore
         return result;
     }
 
-    private async ValueTask<CommitAllResult> CommitAllCoreAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Func<ValueTask<CommitAllResult>> call)
+    private async ValueTask<CommitAllResult> CommitAllCoreAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation, Func<ValueTask<CommitAllResult>> call, CancellationToken cancellationToken)
     {
+        await _client.WaitForRecordingRoomAsync(cancellationToken).ConfigureAwait(false);
         var start = Begin(RecordingOperation.CommitAll, agent, null, operation);
         var content = WantContent();
         var recorded = new RecordingMember[members.Count];

@@ -109,6 +109,9 @@ public sealed record RecordingEntry
     /// <summary>For a failed call: the failure's type and message.</summary>
     public string? Error { get; init; }
 
+    /// <summary>For a <see cref="RecordingOperation.Gap"/>: how many lines the recorder dropped there.</summary>
+    public long? Dropped { get; init; }
+
     /// <summary>The recording process this line came from (its header's <see cref="RecordingHeader.Process"/>); set when read, not written.</summary>
     [JsonIgnore]
     public string? Process { get; init; }

@@ -47,4 +47,11 @@ public enum RecordingOperation
 
     /// <summary>An invalidation delivered to an agent (<see cref="RecordingEntry.Agent"/> is the recipient).</summary>
     SignalDelivered,
+
+    /// <summary>
+    /// Not an operation: the recorder dropped <see cref="RecordingEntry.Dropped"/> lines here because its queue was full
+    /// (<see cref="RecordingOverflow.Drop"/>); <see cref="RecordingEntry.Started"/> and <see cref="RecordingEntry.Completed"/>
+    /// span the dropped lines. Replay cannot check past it.
+    /// </summary>
+    Gap,
 }

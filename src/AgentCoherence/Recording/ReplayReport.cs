@@ -12,7 +12,25 @@ public sealed record ReplayReport
     /// <summary>Every divergence found, by step: at most one per artifact for outcomes, one per broken recording-level invariant instance.</summary>
     public required IReadOnlyList<ReplayDivergence> Divergences { get; init; }
 
-    /// <summary>How many entries the recording holds.</summary>
+    /// <summary>
+    /// False when the recording has a <see cref="RecordingOperation.Gap"/>: lines were dropped, so only the entries before
+    /// <see cref="FirstGap"/> were checked. <see cref="Clean"/> then speaks for that part only.
+    /// </summary>
+    public bool Complete => FirstGap is null;
+
+    /// <summary>The first gap line in merged order (its <see cref="RecordingEntry.Source"/> names file and line, its <see cref="RecordingEntry.Dropped"/> the lines lost there); null when the recording is complete.</summary>
+    public RecordingEntry? FirstGap { get; init; }
+
+    /// <summary>How many gap lines the recording has.</summary>
+    public int Gaps { get; init; }
+
+    /// <summary>How many lines the recorder dropped, over every gap.</summary>
+    public long DroppedLines { get; init; }
+
+    /// <summary>How many entries were not checked: the first gap and everything after it.</summary>
+    public int Unchecked { get; init; }
+
+    /// <summary>How many entries the recording holds (checked or not).</summary>
     public int Entries { get; init; }
 
     /// <summary>How many of them are store operations, re-applied through the rules.</summary>
