@@ -12,7 +12,8 @@ namespace AgentCoherence.Cli.Commands;
 /// <c>*.jsonl</c>), merged by time, through <see cref="RecordingReplay"/>.
 /// Exit codes: 0 clean; 1 an invariant violation or a divergent outcome (the first one is printed with its step,
 /// file:line, check, expected vs recorded and context); 2 unreadable input (the message names file and line);
-/// 3 a schema version this tool does not read.
+/// 3 a schema version this tool does not read. A recording with a gap (lines its recorder dropped) is checked up to
+/// its first gap; the output names the gap, and the exit code is that of the checked part.
 /// </summary>
 internal sealed class ReplayCommand(IAnsiConsole console, CliErrors errors) : AsyncCommand<ReplayCommand.Settings>
 {
@@ -91,9 +92,16 @@ internal sealed class ReplayCommand(IAnsiConsole console, CliErrors errors) : As
             + $"{report.SearchSteps.ToString(CultureInfo.InvariantCulture)} search steps, {report.Reordered.ToString(CultureInfo.InvariantCulture)} reordered, "
             + $"{report.UncertainApplied.ToString(CultureInfo.InvariantCulture)} uncertain attempts found applied, {report.Overrides.ToString(CultureInfo.InvariantCulture)} overrides, "
             + $"{report.CacheHits.ToString(CultureInfo.InvariantCulture)} cache hits and {report.SignalsDelivered.ToString(CultureInfo.InvariantCulture)} delivered signals checked";
+        if (report.FirstGap is { } gap)
+        {
+            console.MarkupLine($"[yellow]incomplete[/]: {Markup.Escape(GapText(report, gap))}");
+        }
+
         if (report.FirstDivergence is not { } first)
         {
-            console.MarkupLine($"[green]clean[/]: {Markup.Escape(summary)}.");
+            console.MarkupLine(report.Complete
+                ? $"[green]clean[/]: {Markup.Escape(summary)}."
+                : $"[green]clean up to the gap[/]: {Markup.Escape(summary)}.");
         }
         else
         {
@@ -140,6 +148,13 @@ internal sealed class ReplayCommand(IAnsiConsole console, CliErrors errors) : As
         }
     }
 
+    internal static string GapText(ReplayReport report, RecordingEntry gap) =>
+        $"the recorder dropped {Count(gap.Dropped ?? 0, "line", "lines")} at {gap.Source} (its queue was full, {gap.Started:O} to {gap.Completed:O}).\n"
+        + $"  Only the {Count(report.Entries - report.Unchecked, "entry", "entries")} before it were checked; {Count(report.Unchecked, "entry", "entries")} from there on were not"
+        + (report.Gaps > 1 ? $" ({Count(report.Gaps, "gap", "gaps")}, {Count(report.DroppedLines, "line", "lines")} dropped in all)." : ".");
+
+    private static string Count(long n, string one, string many) => $"{n.ToString(CultureInfo.InvariantCulture)} {(n == 1 ? one : many)}";
+
     private static string Count(int n, string one, string many) => $"{n.ToString(CultureInfo.InvariantCulture)} {(n == 1 ? one : many)}";
 
     private static string Outcome(RecordingEntry e) =>
@@ -161,9 +176,24 @@ internal sealed class ReplayCommand(IAnsiConsole console, CliErrors errors) : As
         var document = new Dictionary<string, object?>
         {
             ["format"] = "coherence-replay/1",
-            ["status"] = report.Clean ? "clean" : "diverged",
+            ["status"] = !report.Clean ? "diverged" : report.Complete ? "clean" : "incomplete",
             ["exitCode"] = report.Clean ? 0 : Diverged,
             ["recordings"] = recordings,
+            ["complete"] = report.Complete,
+            ["gap"] = report.FirstGap is { } gap
+                ? new Dictionary<string, object?>
+                {
+                    ["source"] = gap.Source,
+                    ["file"] = gap.File,
+                    ["line"] = gap.Line,
+                    ["dropped"] = gap.Dropped,
+                    ["started"] = gap.Started,
+                    ["completed"] = gap.Completed,
+                    ["gaps"] = report.Gaps,
+                    ["droppedLines"] = report.DroppedLines,
+                    ["unchecked"] = report.Unchecked,
+                }
+                : null,
             ["entries"] = report.Entries,
             ["storeOperations"] = report.StoreOperations,
             ["partitions"] = report.Partitions,

@@ -37,7 +37,17 @@ internal static class DiagnoseConsoleRenderer
         table.AddRow(Colour("would-be refusals (observe)", s.WouldBeRefused), N(s.WouldBeRefused));
         table.AddRow("refusals coherence made (prevented)", N(s.Prevented));
         table.AddRow("tokens saved by a coherent fleet", $"{N(report.Tokens.SavedTokens)} ({P(report.Tokens.SavingsWithSignals)})");
+        if (s.Gaps > 0)
+        {
+            table.AddRow("[yellow]lines dropped by the recorder[/]", $"{N(s.DroppedLines)} in {N(s.Gaps)} gap(s), first at {Markup.Escape(s.FirstGap ?? "?")}");
+        }
+
         console.Write(table);
+        if (s.GapText is { } gap)
+        {
+            console.MarkupLine($"[yellow]! {Markup.Escape(gap)}[/]");
+        }
+
         console.MarkupLine(s.SilentOverwrites == 0 && s.DivergentReads == 0
             ? "[green]✓ no agent acted on a stale version[/]"
             : $"[red]✗ {N(s.SilentOverwrites)} silent overwrite(s) lost {N(s.LostVersions)} version(s); {N(s.DivergentReads)} act(s) on a stale version[/]"

@@ -44,7 +44,13 @@ internal static class DiagnoseHtmlReport
                 ["would-be refusals (observe)", N(s.WouldBeRefused)],
                 ["refusals coherence made (prevented)", N(s.Prevented)],
                 ["tokens saved by a coherent fleet", $"{N(report.Tokens.SavedTokens)} ({P(report.Tokens.SavingsWithSignals)})"],
+                ["lines dropped by the recorder", s.Gaps == 0 ? "0" : $"{N(s.DroppedLines)} in {N(s.Gaps)} gap(s), first at {s.FirstGap}"],
             ]);
+        if (s.GapText is { } gap)
+        {
+            page.Paragraph(gap, "bad");
+        }
+
         if (s.SilentOverwrites == 0 && s.DivergentReads == 0)
         {
             page.Paragraph("No agent acted on a stale version.", "good");

@@ -35,6 +35,10 @@ internal static class DiagnoseJson
                 s.LostVersions,
                 s.WouldBeRefused,
                 s.Prevented,
+                complete = s.Gaps == 0,
+                s.Gaps,
+                s.DroppedLines,
+                s.FirstGap,
             },
             divergentReads = report.DivergentReads.Select(d => new
             {

@@ -25,6 +25,9 @@ internal sealed record DiagnoseReport(
 /// <param name="LostVersions">Distinct versions a silent overwrite replaced that the artifact's latest version does not descend from.</param>
 /// <param name="WouldBeRefused">Observe mode: refusals that were overridden.</param>
 /// <param name="Prevented">Refusals that stood (coherence prevented the write).</param>
+/// <param name="Gaps">Gap lines: places where the recorder dropped lines because its queue was full.</param>
+/// <param name="DroppedLines">Lines dropped over every gap; findings that needed them are missing.</param>
+/// <param name="FirstGap">The first gap's <c>file:line</c>, or null when nothing was dropped.</param>
 internal sealed record DiagnoseSummary(
     long Entries,
     int Processes,
@@ -38,8 +41,17 @@ internal sealed record DiagnoseSummary(
     int SilentOverwrites,
     int LostVersions,
     int WouldBeRefused,
-    int Prevented)
+    int Prevented,
+    int Gaps = 0,
+    long DroppedLines = 0,
+    string? FirstGap = null)
 {
+    /// <summary>The sentence that says the recording is incomplete, or null when it is complete.</summary>
+    public string? GapText => Gaps == 0
+        ? null
+        : $"The recording is incomplete: the recorder dropped {DroppedLines} line(s) in {Gaps} gap(s), the first at {FirstGap}, because its queue was full. "
+          + "The rest was analysed; what happened in the dropped lines is not in these findings.";
+
     public TimeSpan Span => First is { } f && Last is { } l ? l - f : TimeSpan.Zero;
 }
 

@@ -102,6 +102,9 @@ internal static class TraceAnalyzer
         private readonly HashSet<string> _processes = new(StringComparer.Ordinal);
         private long _reads, _hits, _revalidations, _writes, _signals, _signalTokens, _baseline, _coherent, _unknownSize;
         private bool _observe;
+        private int _gaps;
+        private long _dropped;
+        private string? _firstGap;
 
         public DiagnoseReport Run()
         {
@@ -138,7 +141,10 @@ internal static class TraceAnalyzer
                 _overwrites.Count,
                 LostVersions(),
                 refusals.Count(r => r.Overridden),
-                refusals.Count(r => !r.Overridden));
+                refusals.Count(r => !r.Overridden),
+                _gaps,
+                _dropped,
+                _firstGap);
 
             var artifacts = _keys.Values
                 .Select(k => new ArtifactContention(k.Key, k.Operations, k.Reads, k.Writes, k.Writers, k.Refusals, k.Overrides, k.SilentOverwrites, k.DivergentReads, k.Known))
@@ -210,6 +216,14 @@ internal static class TraceAnalyzer
 
         private void Step(RecordingEntry e)
         {
+            if (e.Op == RecordingOperation.Gap)
+            {
+                _gaps++;
+                _dropped += e.Dropped ?? 0;
+                _firstGap ??= e.Source;
+                return;
+            }
+
             if (e.Op == RecordingOperation.SignalDelivered)
             {
                 Signal(e);
