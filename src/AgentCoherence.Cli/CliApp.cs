@@ -17,6 +17,9 @@ internal static class CliApp
         ?? typeof(CliApp).Assembly.GetName().Version?.ToString()
         ?? "unknown";
 
+    /// <summary>The exit code of a usage error: an unknown option or command, or an option value that fails validation.</summary>
+    public const int UsageError = 2;
+
     /// <param name="console">Where commands write; the terminal when null.</param>
     /// <param name="clock">The clock ages are measured against (<c>status</c>); the system clock when null.</param>
     /// <param name="errors">Where commands write error messages; standard error when null.</param>
@@ -29,6 +32,27 @@ internal static class CliApp
             config.SetApplicationVersion(Version);
             // An unknown or misspelled option is an error, not silently ignored (the command would run with defaults).
             config.UseStrictParsing();
+            // A usage error (unknown option or command, a value that fails validation) exits 2, the code every
+            // command documents for bad options; anything else keeps the library's -1 (255 in a shell).
+            config.SetExceptionHandler((ex, _) =>
+            {
+                var output = console ?? AnsiConsole.Console;
+                if (ex is CommandParseException { Pretty: { } pretty })
+                {
+                    output.Write(pretty);
+                }
+                else if (ex is CommandRuntimeException)
+                {
+                    output.MarkupLine($"[red]Error:[/] {Markup.Escape(ex.Message)}");
+                }
+                else
+                {
+                    output.WriteException(ex, ExceptionFormats.ShortenEverything);
+                    return -1;
+                }
+
+                return UsageError;
+            });
             if (console is not null)
             {
                 config.ConfigureConsole(console);

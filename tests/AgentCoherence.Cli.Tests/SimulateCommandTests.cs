@@ -70,7 +70,7 @@ public sealed class SimulateCommandTests
 
         var exit = await CliApp.Create(console).RunAsync(args);
 
-        Assert.NotEqual(0, exit);
+        Assert.Equal(2, exit);
     }
 
     // The JSON goes to the console's raw output (standard output in a terminal), so a test's console captures it;
