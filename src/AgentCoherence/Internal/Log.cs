@@ -80,9 +80,9 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Warning, "Publishing {Count} signals failed; peers will catch up through their cache strategy")]
     public static partial void PublishFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(4001, LogLevel.Error, "Recording to {File} failed; this recording stops (the client goes on without it)")]
+    [LoggerMessage(5001, LogLevel.Error, "Recording to {File} failed; this recording stops (the client goes on without it)")]
     public static partial void RecordingFailed(ILogger logger, Exception exception, string file);
 
-    [LoggerMessage(4002, LogLevel.Warning, "Recording to {Directory} is dropping lines: {Limit} lines are waiting for the writer (AgentCoherence:Recording:MaxQueuedLines), so the disk is slower than the agents; a gap line in the recording will say how many were dropped (metric coherence.recording.dropped)")]
+    [LoggerMessage(5002, LogLevel.Warning, "Recording to {Directory} is dropping lines: {Limit} lines are waiting for the writer (AgentCoherence:Recording:MaxQueuedLines), so the disk is slower than the agents; a gap line in the recording will say how many were dropped (metric coherence.recording.dropped)")]
     public static partial void RecordingQueueFull(ILogger logger, string directory, int limit);
 }

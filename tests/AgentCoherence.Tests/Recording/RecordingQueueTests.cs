@@ -53,7 +53,7 @@ public sealed class RecordingQueueTests
         var gap = file.Entries[3];
         Assert.Equal((T0.AddMilliseconds(30), T0.AddMilliseconds(50)), (gap.Started, gap.Completed));
         Assert.Equal(3, dropped.Sum());
-        var warning = Assert.Single(capture.Entries, e => e.EventId.Id == 4002);
+        var warning = Assert.Single(capture.Entries, e => e.EventId.Id == 5002);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains(dir.Path, warning.Message, StringComparison.Ordinal);
         Assert.Contains("3 lines", warning.Message, StringComparison.Ordinal);
