@@ -23,6 +23,7 @@ internal sealed class SimNetwork(SimulationRun run)
         foreach (var signal in signals)
         {
             Published++;
+            run.Published(signal);
             if (faults.SignalLoss > 0 && run.Random.NextDouble() < faults.SignalLoss)
             {
                 run.Counts.SignalsLost++;
@@ -86,6 +87,7 @@ internal sealed class SimNetwork(SimulationRun run)
             var process = run.CurrentProcessOf(item.Signal.Recipient.Value);
             if (process is not null && _handlers.TryGetValue(process.Value, out var handler))
             {
+                run.Delivered(process.Value, item.Signal);
                 run.Await(handler(item.Signal));
                 run.Drain();
             }

@@ -27,7 +27,9 @@ internal sealed class SimStore(SimulationRun run, IDirectoryStore inner) : IDire
     public ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
     {
         run.Gate("Read");
-        return inner.ReadAsync(agent, key, knownVersion, cancellationToken);
+        var result = run.Await(inner.ReadAsync(agent, key, knownVersion, cancellationToken));
+        run.ReadFromStore(agent, key);
+        return ValueTask.FromResult(result);
     }
 
     public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>

@@ -44,6 +44,24 @@ internal sealed record PendingUnknown(OutcomeUnknownException Exception, Simulat
 
 internal sealed record AppliedWrite(long Version, string Agent, string Nonce, int Tick);
 
+/// <summary>
+/// What the signals delivered to one process about one key oblige it to: no hit older than <see cref="Version"/>
+/// (the newest commit or delete delivered), and, while <see cref="ReclaimPending"/>, no hit at or below
+/// <see cref="ReclaimVersion"/> until the process has read the key from the store again.
+/// </summary>
+internal sealed class Obligation
+{
+    public long Version { get; set; } = -1;
+
+    public long MaxVersion { get; set; } = -1;
+
+    public long MaxEpoch { get; set; } = -1;
+
+    public bool ReclaimPending { get; set; }
+
+    public long ReclaimVersion { get; set; } = -1;
+}
+
 /// <summary>Thrown inside a run to stop it at the first broken invariant.</summary>
 internal sealed class ViolationFound(InvariantViolation violation) : Exception(violation.Message)
 {
@@ -72,6 +90,9 @@ internal sealed class SimulationRun
     private readonly Dictionary<string, List<AppliedWrite>> _ledger = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _nonces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lastVersion = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int Process, string Key), Obligation> _obligations = [];
+    private readonly Dictionary<string, IReadOnlyList<InvalidationSignal>> _signalsOfWrite = new(StringComparer.Ordinal);
+    private readonly HashSet<InvalidationSignal> _published = [];
     private readonly Dictionary<string, int> _artifactIndex = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _refusals = new(StringComparer.Ordinal);
     private readonly SimTokenCounter _tokens;
@@ -420,7 +441,13 @@ internal sealed class SimulationRun
         try
         {
             var fetchedBefore = reacquire ? agent.Stats.TokensFetched : 0;
+            var hitsBefore = agent.Stats.Hits;
             var view = Await(reacquire ? agent.ReacquireAsync(Key(artifact)) : agent.ReadAsync(Key(artifact)));
+            if (agent.Stats.Hits > hitsBefore)
+            {
+                CheckHit(slot, artifact, view.Version);
+            }
+
             if (reacquire)
             {
                 _refetched += agent.Stats.TokensFetched - fetchedBefore;
@@ -564,6 +591,7 @@ internal sealed class SimulationRun
 
                 _acked++;
                 _noCoherence += unknown.Artifact.SizeTokens;
+                CheckSignalled(slot, unknown.Artifact, unknown.Nonce);
             }
         }
         catch (OutcomeUnknownException)
@@ -584,6 +612,7 @@ internal sealed class SimulationRun
         _acked++;
         _noCoherence += artifact.SizeTokens;
         slot.Known[artifact.Name] = version;
+        CheckSignalled(slot, artifact, nonce);
         var ledger = _ledger.GetValueOrDefault(artifact.Name);
         if (ledger is null || version < 1 || version > ledger.Count || ledger[(int)version - 1].Nonce != nonce)
         {
@@ -633,6 +662,79 @@ internal sealed class SimulationRun
         }
 
         ledger.Add(new AppliedWrite(result.Version, agent.Value, nonce, Tick));
+        _signalsOfWrite[nonce] = result.Signals;
+    }
+
+    /// <summary>A signal the client published (whatever the bus then does with it).</summary>
+    public void Published(InvalidationSignal signal) => _published.Add(signal);
+
+    /// <summary>A signal handed to a running process's client by the bus.</summary>
+    public void Delivered(int process, InvalidationSignal signal)
+    {
+        var key = (process, signal.Key.Name);
+        var obligation = _obligations.TryGetValue(key, out var found) ? found : _obligations[key] = new Obligation();
+        var newer = signal.NewVersion != obligation.MaxVersion ? signal.NewVersion > obligation.MaxVersion : signal.OwnerEpoch > obligation.MaxEpoch;
+        if (signal.Kind == SignalKind.Reclaim)
+        {
+            // Only a reclaim newer, by (version, owner epoch), than every signal this process got for the key obliges it:
+            // a late or repeated one describes an epoch the process may have read past since.
+            if (newer)
+            {
+                obligation.ReclaimPending = true;
+                obligation.ReclaimVersion = signal.NewVersion;
+            }
+        }
+        else
+        {
+            obligation.Version = Math.Max(obligation.Version, signal.NewVersion);
+        }
+
+        if (newer)
+        {
+            obligation.MaxVersion = signal.NewVersion;
+            obligation.MaxEpoch = signal.OwnerEpoch;
+        }
+    }
+
+    /// <summary>An agent's read reached the store and was answered: its copy of the key is now as of the current epoch.</summary>
+    public void ReadFromStore(AgentId agent, ArtifactKey key)
+    {
+        if (_slotByName.TryGetValue(agent.Value, out var slot) && _obligations.TryGetValue((slot.Process, key.Name), out var obligation))
+        {
+            obligation.ReclaimPending = false;
+        }
+    }
+
+    // NoStaleHitAfterDelivery: a signal delivered to this process forbids hits from the copies it invalidated.
+    private void CheckHit(SimSlot slot, SimulatedArtifact artifact, long served)
+    {
+        if (!_obligations.TryGetValue((slot.Process, artifact.Name), out var obligation))
+        {
+            return;
+        }
+
+        if (served < obligation.Version)
+        {
+            throw Violation("NoStaleHitAfterDelivery", $"{slot.Name} served v{served} of '{artifact.Name}' from its cache after a signal for v{obligation.Version} was delivered to it.");
+        }
+
+        if (obligation.ReclaimPending && served <= obligation.ReclaimVersion)
+        {
+            throw Violation("NoStaleHitAfterDelivery", $"{slot.Name} served v{served} of '{artifact.Name}' from its cache after a reclaim at v{obligation.ReclaimVersion} was delivered to it, without reading it again.");
+        }
+    }
+
+    // SignalledWhenLanded: once the client says a write landed, the invalidations the store named for it are on the bus.
+    private void CheckSignalled(SimSlot slot, SimulatedArtifact artifact, string nonce)
+    {
+        Drain();
+        foreach (var signal in _signalsOfWrite.GetValueOrDefault(nonce) ?? [])
+        {
+            if (!_published.Contains(signal))
+            {
+                throw Violation("SignalledWhenLanded", $"{slot.Name}'s write {nonce} landed as v{signal.NewVersion} of '{artifact.Name}' and the client reported it, but never published its signal to {signal.Recipient}.");
+            }
+        }
     }
 
     private void CheckRecords()
