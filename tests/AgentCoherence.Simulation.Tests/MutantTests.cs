@@ -34,7 +34,7 @@ public sealed class MutantTests
     [Theory]
     [InlineData("SameOperationId", "NoDoubleApply")]
     [InlineData("SideEffectFreeResolution", null)]
-    [InlineData("OutcomeAfterLostReply", "SignalledWhenLanded")]
+    [InlineData("OutcomeAfterLostReply", "SignalsPublished")]
     public void A_client_missing_a_fix_is_found_within_1000_seeds_and_its_seed_reproduces_it(string guard, string? invariant)
     {
         var removed = Enum.Parse<ClientGuards>(guard);

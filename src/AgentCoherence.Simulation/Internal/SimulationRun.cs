@@ -724,7 +724,7 @@ internal sealed class SimulationRun
         }
     }
 
-    // SignalledWhenLanded: once the client says a write landed, the invalidations the store named for it are on the bus.
+    // SignalsPublished: once the client says a write landed, the invalidations the store named for it are on the bus.
     private void CheckSignalled(SimSlot slot, SimulatedArtifact artifact, string nonce)
     {
         Drain();
@@ -732,7 +732,7 @@ internal sealed class SimulationRun
         {
             if (!_published.Contains(signal))
             {
-                throw Violation("SignalledWhenLanded", $"{slot.Name}'s write {nonce} landed as v{signal.NewVersion} of '{artifact.Name}' and the client reported it, but never published its signal to {signal.Recipient}.");
+                throw Violation("SignalsPublished", $"{slot.Name}'s write {nonce} landed as v{signal.NewVersion} of '{artifact.Name}' and the client reported it, but never published its signal to {signal.Recipient}.");
             }
         }
     }
