@@ -1,4 +1,5 @@
 using AgentCoherence.Protocol;
+using AgentCoherence.Testing;
 
 namespace AgentCoherence.Simulation.Tests;
 
@@ -30,44 +31,16 @@ public sealed class StaleHitTests
     }
 
     /// <summary>Answers a re-validation (a read naming the version held) "unchanged" even when the version moved.</summary>
-    private sealed class UnchangedRevalidationStore(IDirectoryStore inner) : IDirectoryStore
+    private sealed class UnchangedRevalidationStore(IDirectoryStore inner) : DelegatingDirectoryStore(inner)
     {
-        public bool SharedAcrossProcesses => false;
+        public override bool SharedAcrossProcesses => false;
 
-        public async ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
+        public override async ValueTask<ReadResult> ReadAsync(AgentId agent, ArtifactKey key, long knownVersion = -1, CancellationToken cancellationToken = default)
         {
-            var result = await inner.ReadAsync(agent, key, knownVersion, cancellationToken);
+            var result = await Inner.ReadAsync(agent, key, knownVersion, cancellationToken);
             return knownVersion >= 0 && result.Refusal is null && result.Version > knownVersion
                 ? new ReadResult { Version = knownVersion, OwnerEpoch = result.OwnerEpoch, ContentIncluded = false }
                 : result;
         }
-
-        public ValueTask RegisterAgentAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.RegisterAgentAsync(agent, cancellationToken);
-
-        public ValueTask<Refusal?> HeartbeatAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(agent, cancellationToken);
-
-        public ValueTask<WriteResult> AcquireAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.AcquireAsync(agent, key, operation, cancellationToken);
-
-        public ValueTask<WriteResult> CommitAsync(AgentId agent, ArtifactKey key, ContentPayload content, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.CommitAsync(agent, key, content, operation, cancellationToken);
-
-        public ValueTask<WriteResult> CommitCasAsync(AgentId agent, ArtifactKey key, ContentPayload content, long expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.CommitCasAsync(agent, key, content, expectedVersion, operation, cancellationToken);
-
-        public ValueTask<CommitAllResult> CommitAllAsync(AgentId agent, IReadOnlyList<BatchMember> members, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.CommitAllAsync(agent, members, operation, cancellationToken);
-
-        public ValueTask<WriteResult> DeleteAsync(AgentId agent, ArtifactKey key, long? expectedVersion, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.DeleteAsync(agent, key, expectedVersion, operation, cancellationToken);
-
-        public ValueTask<bool> ReleaseAsync(AgentId agent, ArtifactKey key, OperationId operation = default, CancellationToken cancellationToken = default) =>
-            inner.ReleaseAsync(agent, key, operation, cancellationToken);
-
-        public ValueTask<bool> ForgetAsync(AgentId agent, CancellationToken cancellationToken = default) => inner.ForgetAsync(agent, cancellationToken);
-
-        public ValueTask<SweepResult> SweepAsync(SweepPolicy policy, CancellationToken cancellationToken = default) => inner.SweepAsync(policy, cancellationToken);
-
-        public ValueTask<DirectoryRecord?> InspectAsync(ArtifactKey key, CancellationToken cancellationToken = default) => inner.InspectAsync(key, cancellationToken);
     }
 }
